@@ -1,0 +1,30 @@
+/**
+ * Error bodies in each service's own format: POP JSON envelope, OSS XML, SLS JSON.
+ */
+import type { EmuError, EmuResponse, ServiceName } from './types';
+
+function xmlEscape(s: string): string {
+  return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
+}
+
+export function formatError(service: ServiceName, err: EmuError, requestId: string, host: string): EmuResponse {
+  const hostId = host.replace(/:\d+$/, '').replace(/\.localhost$/, '') || 'emulator';
+  if (service === 'oss') {
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${xmlEscape(err.code)}</Code>\n  <Message>${xmlEscape(err.message)}</Message>\n` +
+      `  <RequestId>${requestId}</RequestId>\n  <HostId>${xmlEscape(hostId)}</HostId>\n</Error>\n`;
+    return { status: err.status, headers: { 'content-type': 'application/xml', ...err.headers }, body };
+  }
+  if (service === 'sls') {
+    return {
+      status: err.status,
+      headers: { 'content-type': 'application/json', ...err.headers },
+      body: JSON.stringify({ errorCode: err.code, errorMessage: err.message, requestId }),
+    };
+  }
+  return {
+    status: err.status,
+    headers: { 'content-type': 'application/json;charset=utf-8', ...err.headers },
+    body: JSON.stringify({ RequestId: requestId, HostId: hostId, Code: err.code, Message: err.message }),
+  };
+}

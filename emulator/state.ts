@@ -1,0 +1,209 @@
+/**
+ * The emulated cloud's state: accounts with their keys, roles and resources, Resource Directory,
+ * ActionTrail trails, FC functions, STS sessions, injected faults, and a log of every call.
+ *
+ * Seedable from JSON (see emulator/seed.example.json); all handlers read and write this World.
+ */
+
+export type TrailStatus = 'Fresh' | 'Enable' | 'Disable';
+
+export interface EmuTrail {
+  Name: string;
+  AccountId: string;
+  HomeRegion: string;
+  TrailRegion: string;
+  EventRW: 'Write' | 'Read' | 'All';
+  OssBucketName: string;
+  OssKeyPrefix: string;
+  OssWriteRoleArn: string;
+  SlsProjectArn: string;
+  SlsWriteRoleArn: string;
+  MaxComputeProjectArn: string;
+  MaxComputeWriteRoleArn: string;
+  IsOrganizationTrail: boolean;
+  Status: TrailStatus;
+  CreateTime: string;
+  UpdateTime: string;
+  StartLoggingTime?: string;
+  StopLoggingTime?: string;
+  LatestDeliveryTime?: string;
+  LatestDeliveryError?: string;
+}
+
+export interface EmuRole {
+  /** Role name; ARN is acs:ram::<accountId>:role/<name> (names compare case-insensitively, as RAM does). */
+  name: string;
+  /** Service principals trusted, e.g. "actiontrail.aliyuncs.com". */
+  trustedServices: string[];
+  /** Account ids whose principals may AssumeRole into it (e.g. the RD management account). */
+  trustedAccounts: string[];
+  /**
+   * What the role may write: "oss:<bucket>", "sls:<project>", "odps:<project>", or "*".
+   * ActionTrail checks this when a trail names the role as a write role.
+   */
+  grants: string[];
+}
+
+export interface EmuBucket { name: string; region: string; /** Accounts other than the owner granted write (bucket policy). */ }
+export interface EmuSlsProject { name: string; region: string; logstores: string[]; createTime: string }
+export interface EmuMcProject { name: string; region: string; createTime: string }
+
+export interface EmuAccount {
+  id: string;
+  displayName: string;
+  /** Resource Directory membership; the management account has rdRole "management". */
+  rdRole?: 'management' | 'member';
+  /** Whether ActionTrail allows this account to create organization trails (see NotAllowCreateOrganizationTrail). */
+  allowOrganizationTrail?: boolean;
+  roles: EmuRole[];
+  buckets: EmuBucket[];
+  slsProjects: EmuSlsProject[];
+  mcProjects: EmuMcProject[];
+  trails: EmuTrail[];
+}
+
+export interface EmuAccessKey {
+  accessKeyId: string;
+  accessKeySecret: string;
+  accountId: string;
+  /** STS sessions only. */
+  securityToken?: string;
+  assumedRoleArn?: string;
+  expiration?: string;
+}
+
+/** FC 3.0 handler signature: event bytes and a context like FC's (credentials, requestId, region, accountId). */
+export type EmuFunctionHandler = (event: Buffer, context: Record<string, unknown>) => Promise<unknown>;
+
+export interface EmuFunction {
+  /** FC 3.0 function name in the owner account. */
+  name: string;
+  accountId: string;
+  region: string;
+  /** In-process code run on InvokeFunction (registered at runtime; not part of a seed file). */
+  handler?: EmuFunctionHandler;
+}
+
+export interface EmuAsyncInvocation {
+  functionName: string;
+  requestId: string;
+  status: 'Running' | 'Succeeded' | 'Failed';
+  result?: unknown;
+  error?: string;
+}
+
+export interface FaultRule {
+  /** Which calls: service name, optionally "service:Action" (e.g. "actiontrail:StartLogging"), or "*". */
+  match: string;
+  /** throttle → 400 Throttling.User (POP) / 503 per service; error5xx → 500/503; latency → delay; drop → destroy socket. */
+  kind: 'throttle' | 'error5xx' | 'latency' | 'drop';
+  /** Probability 0..1 per matching call (a seeded PRNG decides, so runs are repeatable). */
+  rate: number;
+  /** For latency: milliseconds added. */
+  ms?: number;
+  /** Apply at most this many times (then the rule is spent). */
+  times?: number;
+}
+
+export interface FaultConfig {
+  /** Latency added to every call, ms. */
+  latencyMs?: number;
+  rules: FaultRule[];
+  seed?: number;
+}
+
+export interface CallLogEntry {
+  service: string;
+  action: string;
+  accountId?: string;
+  status: number;
+  code?: string;
+  at: number;
+}
+
+export interface World {
+  /** Region used when a request carries none. */
+  defaultRegion: string;
+  accounts: Map<string, EmuAccount>;
+  accessKeys: Map<string, EmuAccessKey>;
+  functions: EmuFunction[];
+  faults: FaultConfig;
+  calls: CallLogEntry[];
+  /** Async FC invocations, in order; the emulator runs them in the background. */
+  asyncInvocations: EmuAsyncInvocation[];
+  /** Id of the Resource Directory; undefined when RD is not enabled. */
+  resourceDirectoryId?: string;
+}
+
+export interface SeedFile {
+  defaultRegion?: string;
+  accounts: Array<Partial<EmuAccount> & { id: string; accessKeys?: Array<{ accessKeyId: string; accessKeySecret: string }> }>;
+  functions?: EmuFunction[];
+  faults?: FaultConfig;
+  resourceDirectoryId?: string;
+}
+
+export function createWorld(seed: SeedFile = { accounts: [] }): World {
+  const world: World = {
+    defaultRegion: seed.defaultRegion ?? 'cn-hangzhou',
+    accounts: new Map(),
+    accessKeys: new Map(),
+    functions: [...(seed.functions ?? [])],
+    faults: seed.faults ?? { rules: [] },
+    calls: [],
+    asyncInvocations: [],
+    resourceDirectoryId: seed.resourceDirectoryId,
+  };
+  for (const a of seed.accounts) {
+    addAccount(world, a);
+    for (const k of a.accessKeys ?? []) {
+      world.accessKeys.set(k.accessKeyId, { ...k, accountId: a.id });
+    }
+  }
+  return world;
+}
+
+export function addAccount(world: World, a: Partial<EmuAccount> & { id: string }): EmuAccount {
+  const acct: EmuAccount = {
+    id: a.id,
+    displayName: a.displayName ?? `account-${a.id}`,
+    rdRole: a.rdRole,
+    allowOrganizationTrail: a.allowOrganizationTrail,
+    roles: a.roles ?? [],
+    buckets: a.buckets ?? [],
+    slsProjects: a.slsProjects ?? [],
+    mcProjects: a.mcProjects ?? [],
+    trails: a.trails ?? [],
+  };
+  world.accounts.set(acct.id, acct);
+  return acct;
+}
+
+export function roleArn(accountId: string, roleName: string): string {
+  return `acs:ram::${accountId}:role/${roleName.toLowerCase()}`;
+}
+
+/** Finds a role by ARN ("acs:ram::<acct>:role/<name>"), case-insensitively on the name. */
+export function findRole(world: World, arn: string): { account: EmuAccount; role: EmuRole } | undefined {
+  const m = /^acs:ram::(\d+):role\/(.+)$/.exec(arn);
+  if (!m) return undefined;
+  const account = world.accounts.get(m[1]!);
+  const role = account?.roles.find((r) => r.name.toLowerCase() === m[2]!.toLowerCase());
+  return account && role ? { account, role } : undefined;
+}
+
+/** Serialisable snapshot (for `npm run emulator -- --dump` and debugging). */
+export function snapshot(world: World): SeedFile {
+  return {
+    defaultRegion: world.defaultRegion,
+    resourceDirectoryId: world.resourceDirectoryId,
+    accounts: [...world.accounts.values()].map((a) => ({
+      ...a,
+      accessKeys: [...world.accessKeys.values()]
+        .filter((k) => k.accountId === a.id && !k.securityToken)
+        .map((k) => ({ accessKeyId: k.accessKeyId, accessKeySecret: k.accessKeySecret })),
+    })),
+    functions: world.functions.map(({ handler: _h, ...f }) => f),
+    faults: world.faults,
+  };
+}

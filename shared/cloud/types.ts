@@ -1,0 +1,84 @@
+/**
+ * The narrow cloud interface the core (planner, provisioner, remediation) works over.
+ *
+ * Each member is implemented by one client module in shared/cloud/ on top of the real
+ * Alibaba Cloud SDK clients; the core never touches an SDK directly. One Cloud is bound to one
+ * account (its credentials) and one region (the ActionTrail endpoint called = HomeRegion).
+ */
+import type { TrailLoggingStatus, TrailRecord, TrailSpec } from '../spec';
+
+/** Static or temporary credentials. Secrets never leave the client modules (not logged, not returned). */
+export interface CloudCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+/** Credentials source: a fixed value, or something that yields fresh ones (STS, FC context). */
+export type CredentialsProvider = () => Promise<CloudCredentials>;
+
+/** Response of a write call: the request id, and the trail as the API returned it. */
+export interface TrailWriteResult extends TrailRecord {
+  RequestId: string;
+}
+
+export interface ActionTrailApi {
+  /** DescribeTrails; unknown names give an empty list. */
+  describeTrails(opts?: { names?: string[]; includeOrganizationTrail?: boolean; includeShadowTrails?: boolean }): Promise<TrailRecord[]>;
+  getTrailStatus(name: string, isOrganizationTrail?: boolean): Promise<TrailLoggingStatus & { RequestId: string }>;
+  createTrail(spec: TrailSpec): Promise<TrailWriteResult>;
+  /** UpdateTrail; the caller passes every delivery field (omitting one can clear it). */
+  updateTrail(spec: Omit<TrailSpec, 'IsOrganizationTrail'>): Promise<TrailWriteResult>;
+  startLogging(name: string): Promise<{ RequestId: string }>;
+  stopLogging(name: string): Promise<{ RequestId: string }>;
+  deleteTrail(name: string): Promise<{ RequestId: string }>;
+}
+
+/** Result of a destination existence check. */
+export type Existence = 'exists' | 'missing' | 'denied';
+
+export interface OssApi {
+  /** GetBucketInfo: exists / missing (NoSuchBucket) / denied (AccessDenied). */
+  bucketExists(bucket: string, region?: string): Promise<Existence>;
+}
+
+export interface SlsApi {
+  /** GetProject: exists / missing (ProjectNotExist) / denied (Unauthorized). */
+  projectExists(project: string, region?: string): Promise<Existence>;
+}
+
+export interface MaxComputeApi {
+  /** GetProject (MaxCompute 2022-01-04): exists / missing / denied. */
+  projectExists(project: string, region?: string): Promise<Existence>;
+}
+
+export interface RamApi {
+  /** GetRole by name: the trust policy's service principals, or undefined when the role does not exist. */
+  getRole(roleName: string): Promise<{ arn: string; trustedServices: string[] } | undefined>;
+}
+
+export interface StsApi {
+  getCallerIdentity(): Promise<{ accountId: string; arn: string; identityType: string }>;
+  assumeRole(roleArn: string, sessionName: string, durationSeconds?: number): Promise<CloudCredentials & { expiration: string }>;
+}
+
+export interface ResourceManagerApi {
+  /** ListAccounts with paging, all pages. */
+  listAccounts(opts?: { pageSize?: number; onPage?: (page: number, total: number) => void }): Promise<Array<{ accountId: string; displayName: string; status: string; type: string }>>;
+}
+
+export interface FcApi {
+  /** InvokeFunction (FC 3.0). Async returns once FC accepted the event (202). */
+  invoke(functionName: string, payload: unknown, mode: 'sync' | 'async', qualifier?: string): Promise<{ requestId: string; status: number; body?: unknown }>;
+}
+
+/** Everything the core needs, bound to one account and one region. */
+export interface Cloud {
+  region: string;
+  actiontrail: ActionTrailApi;
+  oss: OssApi;
+  sls: SlsApi;
+  maxcompute: MaxComputeApi;
+  ram: RamApi;
+  sts: StsApi;
+}

@@ -1,0 +1,103 @@
+/**
+ * The project's error type and the catalog of documented ActionTrail error codes.
+ *
+ * Every error that leaves the core is a ProvisionError: a documented code, the HTTP status the
+ * API documents for it, a message, and (for validation) every failing field as a JSON pointer.
+ * Handlers serialise it as the ActionTrail envelope {RequestId, HostId?, Code, Message}.
+ */
+
+export interface FieldError {
+  /** JSON pointer to the failing field, "" for the document itself. */
+  pointer: string;
+  /** The rule that failed (JSON Schema keyword or documented rule name). */
+  rule: string;
+  message: string;
+}
+
+/** Documented CreateTrail / UpdateTrail / Start/StopLogging / GetTrailStatus error codes. */
+export const DOCUMENTED_ERRORS = {
+  InvalidDeliveryConfigurationException: { status: 400, message: 'You must specify at least one Log Service project or OSS bucket for a Trail.' },
+  InvalidPrefixException: { status: 400, message: 'The specified OSS bucket prefix is invalid.' },
+  InvalidQueryParameter: { status: 400, message: 'The specified query parameter is invalid.' },
+  InvalidTrailNameException: { status: 400, message: 'The specified Trail name is invalid.' },
+  RepeatOssBucket: { status: 400, message: 'The specified OSS bucket is already in use. We recommend that you modify the existing Trail or specify another bucket.' },
+  SlsProjectDoesNotExistException: { status: 400, message: 'The specified Log Service project does not exist.' },
+  TrailAlreadyExistsException: { status: 400, message: 'The specified Trail name already exists.' },
+  MaximumNumberOfOrganizationTrailExceeded: { status: 400, message: 'Your account can create only one organization trail.' },
+  NotAllowCreateOrganizationTrail: { status: 400, message: 'Your account does not allow you to create organization trail. Submit a ticket to get customer support.' },
+  InsufficientBucketPolicyException: { status: 403, message: 'Access to the specified OSS bucket was denied.' },
+  InsufficientSlsPolicyException: { status: 403, message: 'Access to the specified Log Service project was denied.' },
+  MaximumNumberOfTrailsExceededException: { status: 403, message: 'The number of Trails in the same region exceeds the upper limit (5).' },
+  BucketDoesNotExistException: { status: 404, message: 'The specified OSS bucket does not exist.' },
+  TrailNotFoundException: { status: 404, message: 'The specified Trail does not exist.' },
+} as const;
+export type DocumentedCode = keyof typeof DOCUMENTED_ERRORS;
+
+/** Codes the project adds where the API documents none (each says what happened, plainly). */
+export const PROJECT_ERRORS = {
+  /** MaxCompute project in MaxComputeProjectArn does not exist (ActionTrail documents no code). */
+  MaxComputeProjectDoesNotExistException: { status: 404, message: 'The specified MaxCompute project does not exist.' },
+  /** Write role cannot reach the MaxCompute project. */
+  InsufficientMaxComputePolicyException: { status: 403, message: 'Access to the specified MaxCompute project was denied.' },
+  /** The write role in a *WriteRoleArn does not exist or does not trust actiontrail.aliyuncs.com. */
+  InvalidWriteRoleException: { status: 400, message: 'The specified write role does not exist or does not trust actiontrail.aliyuncs.com.' },
+  /** StartLogging succeeded but GetTrailStatus does not report IsLogging within the deadline. */
+  TrailNotLoggingException: { status: 500, message: 'The trail was started but is not logging.' },
+  /** HTTP trigger: missing or bad credentials. */
+  Unauthorized: { status: 401, message: 'Authentication is required.' },
+  NotFound: { status: 404, message: 'The requested resource does not exist.' },
+  MethodNotAllowed: { status: 405, message: 'The method is not allowed on this resource.' },
+  PayloadTooLarge: { status: 413, message: 'The request body is too large.' },
+  UnsupportedMediaType: { status: 415, message: 'The request body must be application/json.' },
+  /** A deadline ran out while retrying. */
+  DeadlineExceeded: { status: 504, message: 'The operation did not finish before its deadline.' },
+  /** An unexpected failure; the message never carries secrets or stack traces. */
+  InternalError: { status: 500, message: 'The request processing has failed due to some unknown error.' },
+} as const;
+export type ProjectCode = keyof typeof PROJECT_ERRORS;
+
+export type ErrorCode = DocumentedCode | ProjectCode | (string & {});
+
+export class ProvisionError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly fields: FieldError[];
+  /** Request id of the cloud call that failed, if any. */
+  readonly requestId?: string;
+  /** True when retrying the same call may succeed (throttling, 5xx, eventual consistency). */
+  readonly retryable: boolean;
+
+  constructor(opts: {
+    code: ErrorCode;
+    message?: string;
+    status?: number;
+    fields?: FieldError[];
+    requestId?: string;
+    retryable?: boolean;
+    cause?: unknown;
+  }) {
+    const known = (DOCUMENTED_ERRORS as Record<string, { status: number; message: string }>)[opts.code] ??
+      (PROJECT_ERRORS as Record<string, { status: number; message: string }>)[opts.code];
+    super(opts.message ?? known?.message ?? opts.code, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'ProvisionError';
+    this.code = opts.code;
+    this.status = opts.status ?? known?.status ?? 500;
+    this.fields = opts.fields ?? [];
+    this.requestId = opts.requestId;
+    this.retryable = opts.retryable ?? false;
+  }
+
+  /** The ActionTrail error envelope, plus the failing fields when there are any. */
+  toEnvelope(requestId: string): { RequestId: string; Code: string; Message: string; Errors?: FieldError[] } {
+    return {
+      RequestId: requestId,
+      Code: this.code,
+      Message: this.message,
+      ...(this.fields.length > 0 ? { Errors: this.fields } : {}),
+    };
+  }
+}
+
+export function isProvisionError(e: unknown): e is ProvisionError {
+  return e instanceof ProvisionError;
+}

@@ -1,0 +1,83 @@
+/**
+ * Trail spec and trail record types.
+ *
+ * A TrailSpec holds exactly the CreateTrail request parameters of ActionTrail API 2020-07-06
+ * (see schemas/trail-spec.schema.json for the rules). A TrailRecord is the CreateTrail response
+ * element set plus what DescribeTrails / GetTrailStatus add.
+ */
+
+export type EventRW = 'Write' | 'Read' | 'All';
+
+export interface TrailSpec {
+  Name: string;
+  OssBucketName?: string;
+  OssKeyPrefix?: string;
+  OssWriteRoleArn?: string;
+  SlsProjectArn?: string;
+  SlsWriteRoleArn?: string;
+  EventRW?: EventRW;
+  TrailRegion?: string;
+  IsOrganizationTrail?: boolean;
+  MaxComputeProjectArn?: string;
+  MaxComputeWriteRoleArn?: string;
+}
+
+/** The delivery fields compared for drift and re-sent in full by UpdateTrail. */
+export const DELIVERY_FIELDS = [
+  'OssBucketName',
+  'OssKeyPrefix',
+  'OssWriteRoleArn',
+  'SlsProjectArn',
+  'SlsWriteRoleArn',
+  'EventRW',
+  'TrailRegion',
+  'MaxComputeProjectArn',
+  'MaxComputeWriteRoleArn',
+] as const satisfies readonly (keyof TrailSpec)[];
+export type DeliveryField = (typeof DELIVERY_FIELDS)[number];
+
+/** DescribeTrails status values. Fresh: created, never started. Enable: logging. Disable: stopped. */
+export type TrailStatus = 'Fresh' | 'Enable' | 'Disable';
+
+/** A trail as ActionTrail describes it (CreateTrail response elements + DescribeTrails fields). */
+export interface TrailRecord {
+  Name: string;
+  HomeRegion: string;
+  TrailRegion: string;
+  EventRW: EventRW;
+  OssBucketName?: string;
+  OssKeyPrefix?: string;
+  OssWriteRoleArn?: string;
+  SlsProjectArn?: string;
+  SlsWriteRoleArn?: string;
+  MaxComputeProjectArn?: string;
+  MaxComputeWriteRoleArn?: string;
+  IsOrganizationTrail?: boolean;
+  Status?: TrailStatus;
+  TrailArn?: string;
+  CreateTime?: string;
+  UpdateTime?: string;
+  StartLoggingTime?: string;
+  StopLoggingTime?: string;
+  OrganizationId?: string;
+  IsShadowTrail?: number;
+}
+
+/** GetTrailStatus response (minus RequestId). */
+export interface TrailLoggingStatus {
+  IsLogging: boolean;
+  LatestDeliveryError?: string;
+  LatestDeliveryLogServiceError?: string;
+  LatestDeliveryTime?: string;
+  LatestDeliveryLogServiceTime?: string;
+  OssBucketStatus?: boolean;
+  SlsLogStoreStatus?: boolean;
+  StartLoggingTime?: string;
+  StopLoggingTime?: string;
+}
+
+/** Where a spec is applied: an account (by credentials) and the region whose endpoint is called (HomeRegion). */
+export interface Target {
+  accountId?: string;
+  region: string;
+}
