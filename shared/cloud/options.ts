@@ -1,0 +1,15 @@
+/** Options every client module's factory takes. */
+import type { CredentialsProvider } from './types';
+
+export interface ClientOptions {
+  /** Region of the endpoint called (for ActionTrail: the trail's HomeRegion). */
+  region: string;
+  credentials: CredentialsProvider;
+  /** Environment used for endpoint resolution (defaults to process.env); see endpoints.ts. */
+  env?: NodeJS.ProcessEnv;
+  /** Owner account id; the FC endpoint needs it. */
+  accountId?: string;
+  /** Per-request timeouts, ms. */
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+}
