@@ -82,6 +82,10 @@ export interface EmuFunction {
   region: string;
   /** In-process code run on InvokeFunction (registered at runtime; not part of a seed file). */
   handler?: EmuFunctionHandler;
+  /** Function role: the role context.credentials' temporary key is a session of (FC sets it per function). */
+  roleArn?: string;
+  /** Versions/aliases InvokeFunction accepts as qualifier besides LATEST. */
+  qualifiers?: string[];
 }
 
 export interface EmuAsyncInvocation {
@@ -90,6 +94,15 @@ export interface EmuAsyncInvocation {
   status: 'Running' | 'Succeeded' | 'Failed';
   result?: unknown;
   error?: string;
+  /** Owner account, region, qualifier and x-fc-async-task-id of the invocation. */
+  accountId?: string;
+  region?: string;
+  qualifier?: string;
+  taskId?: string;
+  /** Epoch ms: accepted (202 sent), handler started, handler finished. */
+  acceptedAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
 }
 
 export interface FaultRule {
