@@ -39,8 +39,6 @@ export const PROJECT_ERRORS = {
   MaxComputeProjectDoesNotExistException: { status: 404, message: 'The specified MaxCompute project does not exist.' },
   /** Write role cannot reach the MaxCompute project. */
   InsufficientMaxComputePolicyException: { status: 403, message: 'Access to the specified MaxCompute project was denied.' },
-  /** The write role in a *WriteRoleArn does not exist or does not trust actiontrail.aliyuncs.com. */
-  InvalidWriteRoleException: { status: 400, message: 'The specified write role does not exist or does not trust actiontrail.aliyuncs.com.' },
   /** StartLogging succeeded but GetTrailStatus does not report IsLogging within the deadline. */
   TrailNotLoggingException: { status: 500, message: 'The trail was started but is not logging.' },
   /** HTTP trigger: missing or bad credentials. */

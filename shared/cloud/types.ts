@@ -75,6 +75,8 @@ export interface FcApi {
 /** Everything the core needs, bound to one account and one region. */
 export interface Cloud {
   region: string;
+  /** The account the credentials belong to, when known (write roles in it are checked before CreateTrail). */
+  accountId?: string;
   actiontrail: ActionTrailApi;
   oss: OssApi;
   sls: SlsApi;

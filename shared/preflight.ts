@@ -1,0 +1,85 @@
+/**
+ * Destination checks before any write: the OSS bucket, SLS project and MaxCompute project exist,
+ * and write roles in the caller's own account exist and trust ActionTrail. A failure throws the
+ * code CreateTrail itself would return, so nothing is created when a destination is wrong.
+ */
+import { ProvisionError } from './errors';
+import { parseMaxComputeProjectArn, parseRoleArn, parseSlsProjectArn } from './arn';
+import type { Cloud, Existence } from './cloud/types';
+import type { TrailSpec } from './spec';
+
+export const ACTIONTRAIL_PRINCIPAL = 'actiontrail.aliyuncs.com';
+
+export interface DestinationCheck {
+  kind: 'oss' | 'sls' | 'maxcompute' | 'role';
+  name: string;
+  result: Existence | 'created-by-actiontrail' | 'not-checked';
+}
+
+/** Runs one cloud call with the caller's retry policy. */
+export type Call = <T>(label: string, fn: () => Promise<T>) => Promise<T>;
+
+export async function preflight(spec: TrailSpec, cloud: Cloud, call: Call): Promise<DestinationCheck[]> {
+  const checks: Array<Promise<DestinationCheck>> = [];
+  if (spec.OssBucketName) {
+    const bucket = spec.OssBucketName;
+    checks.push(
+      call('oss:GetBucketInfo', () => cloud.oss.bucketExists(bucket, cloud.region)).then((result) => {
+        if (result === 'missing') throw new ProvisionError({ code: 'BucketDoesNotExistException', message: `The specified OSS bucket does not exist: ${bucket}.` });
+        // AccessDenied means the bucket exists in another account; ActionTrail's write role decides access.
+        return { kind: 'oss' as const, name: bucket, result };
+      }),
+    );
+    if (spec.OssWriteRoleArn) checks.push(checkRole(spec.OssWriteRoleArn, 'InsufficientBucketPolicyException', cloud, call));
+  }
+  if (spec.SlsProjectArn) {
+    const arn = parseSlsProjectArn(spec.SlsProjectArn);
+    if (arn) {
+      checks.push(
+        call('sls:GetProject', () => cloud.sls.projectExists(arn.project, arn.region)).then((result) => {
+          if (result === 'missing') {
+            throw new ProvisionError({ code: 'SlsProjectDoesNotExistException', message: `The specified Log Service project does not exist: ${arn.project} (${arn.region}).` });
+          }
+          return { kind: 'sls' as const, name: arn.project, result };
+        }),
+      );
+    }
+    if (spec.SlsWriteRoleArn) checks.push(checkRole(spec.SlsWriteRoleArn, 'InsufficientSlsPolicyException', cloud, call));
+  }
+  if (spec.MaxComputeProjectArn) {
+    const arn = parseMaxComputeProjectArn(spec.MaxComputeProjectArn);
+    if (arn) {
+      checks.push(
+        call('maxcompute:GetProject', () => cloud.maxcompute.projectExists(arn.project, arn.region)).then((result) => {
+          if (result !== 'missing') return { kind: 'maxcompute' as const, name: arn.project, result };
+          // The CreateTrail doc: ActionTrail creates the project actiontrail_<account_ID> itself.
+          if (arn.project === `actiontrail_${arn.accountId}`) return { kind: 'maxcompute' as const, name: arn.project, result: 'created-by-actiontrail' as const };
+          throw new ProvisionError({
+            code: 'MaxComputeProjectDoesNotExistException',
+            message: `The specified MaxCompute project does not exist: ${arn.project} (${arn.region}); only actiontrail_${arn.accountId} is created by ActionTrail.`,
+          });
+        }),
+      );
+    }
+    if (spec.MaxComputeWriteRoleArn) checks.push(checkRole(spec.MaxComputeWriteRoleArn, 'InsufficientMaxComputePolicyException', cloud, call));
+  }
+  // All checks run at once; the first failure (in spec order) is reported.
+  const settled = await Promise.allSettled(checks);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<DestinationCheck>).value);
+}
+
+async function checkRole(roleArn: string, code: string, cloud: Cloud, call: Call): Promise<DestinationCheck> {
+  const arn = parseRoleArn(roleArn);
+  // RAM GetRole sees the caller's own account only; roles elsewhere are checked by CreateTrail.
+  if (!arn || !cloud.accountId || arn.accountId !== cloud.accountId) return { kind: 'role', name: roleArn, result: 'not-checked' };
+  const role = await call('ram:GetRole', () => cloud.ram.getRole(arn.roleName));
+  if (!role) {
+    throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not exist, so ActionTrail cannot deliver with it.` });
+  }
+  if (!role.trustedServices.includes(ACTIONTRAIL_PRINCIPAL)) {
+    throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not trust ${ACTIONTRAIL_PRINCIPAL}, so ActionTrail cannot assume it.` });
+  }
+  return { kind: 'role', name: roleArn, result: 'exists' };
+}

@@ -1,0 +1,78 @@
+/**
+ * Retries with exponential backoff and full jitter, bounded by a deadline.
+ *
+ * Two classes of retryable failure:
+ * - transient: throttling, 5xx, timeouts, dropped connections (ProvisionError.retryable);
+ * - eventual consistency: codes real users hit right after creating a role or SLS project
+ *   (InsufficientBucketPolicyException, InsufficientSlsPolicyException, SlsProjectDoesNotExistException),
+ *   retried only within `consistencyWindowMs` of the first attempt, then final.
+ * Documented validation errors are never retried.
+ */
+import { ProvisionError } from './errors';
+import { fromSdkError } from './cloud/sdk-error';
+
+export const CONSISTENCY_CODES: ReadonlySet<string> = new Set([
+  'InsufficientBucketPolicyException',
+  'InsufficientSlsPolicyException',
+  'SlsProjectDoesNotExistException',
+]);
+
+export interface RetryPolicy {
+  /** Absolute time (ms since epoch) after which no new attempt starts. */
+  deadline: number;
+  /** First backoff, ms. */
+  baseMs: number;
+  /** Largest backoff, ms. */
+  capMs: number;
+  /** Attempts at most, the first included. */
+  maxAttempts: number;
+  /** How long eventual-consistency codes keep being retried after the first attempt, ms. */
+  consistencyWindowMs: number;
+  /** Called before each wait (for logs and progress). */
+  onRetry?: (info: { label: string; attempt: number; waitMs: number; error: ProvisionError }) => void;
+  /** Random source in [0,1) (tests and benchmarks may seed it). */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const DEFAULT_RETRY: Omit<RetryPolicy, 'deadline'> = {
+  baseMs: 200,
+  capMs: 5_000,
+  maxAttempts: 8,
+  consistencyWindowMs: 30_000,
+};
+
+export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
+  return { ...DEFAULT_RETRY, deadline: Date.now() + 120_000, ...overrides };
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export async function withRetry<T>(label: string, fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+  const started = Date.now();
+  const random = policy.random ?? Math.random;
+  const sleep = policy.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      const err = fromSdkError(e);
+      const consistency = CONSISTENCY_CODES.has(err.code) && Date.now() - started < policy.consistencyWindowMs;
+      if (!(err.retryable || consistency) || attempt >= policy.maxAttempts) throw err;
+      const exp = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
+      const waitMs = Math.round(exp / 2 + (random() * exp) / 2);
+      if (Date.now() + waitMs >= policy.deadline) {
+        throw new ProvisionError({
+          code: err.code,
+          status: err.status,
+          message: `${err.message} (gave up on ${label} after ${attempt} attempts: the deadline is near)`,
+          requestId: err.requestId,
+          retryable: err.retryable,
+          cause: err,
+        });
+      }
+      policy.onRetry?.({ label, attempt, waitMs, error: err });
+      await sleep(waitMs);
+    }
+  }
+}
