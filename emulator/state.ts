@@ -44,9 +44,49 @@ export interface EmuRole {
   grants: string[];
 }
 
-export interface EmuBucket { name: string; region: string; /** Accounts other than the owner granted write (bucket policy). */ }
-export interface EmuSlsProject { name: string; region: string; logstores: string[]; createTime: string }
-export interface EmuMcProject { name: string; region: string; createTime: string }
+/** An OSS object; the body is base64 so snapshots stay plain JSON. */
+export interface EmuObject {
+  key: string;
+  bodyBase64: string;
+  contentType: string;
+  /** Quoted upper-case hex MD5, as OSS returns it. */
+  etag: string;
+  lastModified: string;
+  /** x-oss-meta-* headers, names lower-cased without the prefix. */
+  meta?: Record<string, string>;
+}
+
+export interface EmuBucket {
+  name: string;
+  region: string;
+  /** Accounts other than the owner that may read the bucket (bucket policy / ACL grant). */
+  readers?: string[];
+  /** Accounts other than the owner that may write objects (bucket policy). */
+  writers?: string[];
+  /** ISO time; defaults to the emulator's start time. */
+  createTime?: string;
+  /** private | public-read | public-read-write (default private). */
+  acl?: string;
+  storageClass?: string;
+  objects?: EmuObject[];
+}
+export interface EmuSlsProject {
+  name: string;
+  region: string;
+  logstores: string[];
+  createTime: string;
+  description?: string;
+  /** Accounts other than the owner that may read the project (cross-account authorization). */
+  readers?: string[];
+}
+export interface EmuMcProject {
+  name: string;
+  region: string;
+  createTime: string;
+  comment?: string;
+  /** Accounts other than the owner that were added to the project. */
+  readers?: string[];
+}
 
 export interface EmuAccount {
   id: string;
