@@ -10,9 +10,14 @@ function xmlEscape(s: string): string {
 export function formatError(service: ServiceName, err: EmuError, requestId: string, host: string): EmuResponse {
   const hostId = host.replace(/:\d+$/, '').replace(/\.localhost$/, '') || 'emulator';
   if (service === 'oss') {
+    // Optional extra elements OSS adds per error (e.g. BucketName on NoSuchBucket, Key on NoSuchKey).
+    const details = (err as EmuError & { details?: Record<string, string> }).details ?? {};
+    const extra = Object.entries(details)
+      .map(([k, v]) => `  <${k}>${xmlEscape(v)}</${k}>\n`)
+      .join('');
     const body =
       `<?xml version="1.0" encoding="UTF-8"?>\n<Error>\n  <Code>${xmlEscape(err.code)}</Code>\n  <Message>${xmlEscape(err.message)}</Message>\n` +
-      `  <RequestId>${requestId}</RequestId>\n  <HostId>${xmlEscape(hostId)}</HostId>\n</Error>\n`;
+      `  <RequestId>${requestId}</RequestId>\n  <HostId>${xmlEscape(hostId)}</HostId>\n${extra}</Error>\n`;
     return { status: err.status, headers: { 'content-type': 'application/xml', ...err.headers }, body };
   }
   if (service === 'sls') {
