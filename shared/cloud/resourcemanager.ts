@@ -1,0 +1,69 @@
+/**
+ * ResourceManagerApi on the official @alicloud/resourcemanager20200331 client (POP RPC, ACS3
+ * signature, global endpoint resourcemanager.aliyuncs.com).
+ *
+ * listAccounts walks every page of ListAccounts: the API caps PageSize at 100 and a Resource
+ * Directory can hold thousands of accounts, so one call is never enough. Only the directory's
+ * management account may call it; anything else surfaces as the API's own error via fromSdkError.
+ */
+import RmClient, { ListAccountsRequest } from '@alicloud/resourcemanager20200331';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { toSdkCredential } from './credentials';
+import { endpointFor } from './endpoints';
+import type { ClientOptions } from './options';
+import { fromSdkError } from './sdk-error';
+import type { ResourceManagerApi } from './types';
+
+/** Largest page ListAccounts accepts. */
+export const MAX_PAGE_SIZE = 100;
+
+export type RdAccount = Awaited<ReturnType<ResourceManagerApi['listAccounts']>>[number];
+
+export function createResourceManagerClient(opts: ClientOptions): ResourceManagerApi {
+  let client: RmClient | undefined;
+  // Built on first use so that a cold start that never lists accounts pays nothing.
+  const sdk = (): RmClient => {
+    if (!client) {
+      const { endpoint, protocol } = endpointFor('resourcemanager', opts.region, { env: opts.env });
+      client = new RmClient(
+        new $OpenApiUtil.Config({
+          credential: toSdkCredential(opts.credentials),
+          endpoint,
+          protocol,
+          regionId: opts.region,
+          connectTimeout: opts.connectTimeoutMs,
+          readTimeout: opts.readTimeoutMs,
+        }),
+      );
+    }
+    return client;
+  };
+
+  return {
+    async listAccounts({ pageSize = MAX_PAGE_SIZE, onPage } = {}) {
+      const size = Math.min(Math.max(1, Math.floor(pageSize)), MAX_PAGE_SIZE);
+      const seen = new Set<string>();
+      const out: RdAccount[] = [];
+      for (let page = 1; ; page++) {
+        let body;
+        try {
+          body = (await sdk().listAccounts(new ListAccountsRequest({ pageNumber: page, pageSize: size }))).body;
+        } catch (e) {
+          throw fromSdkError(e);
+        }
+        const accounts = body?.accounts?.account ?? [];
+        const total = body?.totalCount ?? 0;
+        for (const a of accounts) {
+          // An account that joined while paging can shift another onto the next page: keep it once.
+          if (!a.accountId || seen.has(a.accountId)) continue;
+          seen.add(a.accountId);
+          out.push({ accountId: a.accountId, displayName: a.displayName ?? '', status: a.status ?? '', type: a.type ?? '' });
+        }
+        onPage?.(page, total);
+        // Done once every page is read; an empty page also ends it (the directory shrank meanwhile).
+        if (accounts.length === 0 || page * size >= total) break;
+      }
+      return out;
+    },
+  };
+}
