@@ -5,7 +5,7 @@
  */
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import RmClient, { ListAccountsRequest } from '@alicloud/resourcemanager20200331';
+import RmClient, { GetAccountRequest, ListAccountsRequest } from '@alicloud/resourcemanager20200331';
 import FcClient, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { createEmulator, type Emulator } from '../emulator/server';
@@ -111,6 +111,15 @@ describe('Resource Manager ListAccounts', () => {
     const e = (await client.listAccounts(new ListAccountsRequest({ pageSize: 101 })).catch((err: unknown) => err)) as { code?: string; statusCode?: number };
     expect(e.code).toBe('InvalidParameter');
     expect(e.statusCode).toBe(400);
+  });
+
+  it('GetAccount returns one account of the directory, EntityNotExists.Account for others', async () => {
+    const client = new RmClient(rawConfig('resourcemanager', KEYS.mgmt));
+    const res = await client.getAccount(new GetAccountRequest({ accountId: MEMBERS[41] }));
+    expect(res.body?.account).toMatchObject({ accountId: MEMBERS[41], displayName: 'member-42', type: 'ResourceAccount', resourceDirectoryId: 'rd-Test01' });
+    const e = (await client.getAccount(new GetAccountRequest({ accountId: OUTSIDER })).catch((err: unknown) => err)) as { code?: string; statusCode?: number };
+    expect(e.code).toBe('EntityNotExists.Account');
+    expect(e.statusCode).toBe(404);
   });
 
   it('refuses a member account', async () => {
