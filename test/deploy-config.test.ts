@@ -1,0 +1,333 @@
+/**
+ * Offline checks of the deployment: s.yaml as written, s.yaml as the real Serverless Devs CLI renders
+ * it (`s preview`, which resolves ${vars.*}, ${env(...)} and ${config('AccountID')} without calling
+ * the cloud), the trust policies, and the esbuild bundles FC will load.
+ *
+ * The property rules checked come from the fc3 component's published schema and docs (memorySize a
+ * multiple of 64 in 128..32768, timeout <= 86400, maxAsyncRetryAttempts 0..8, trigger types, http
+ * authType, six-field timer cron) and FC's environment-variable limits (names [A-Za-z][A-Za-z0-9_]*,
+ * no FC_ prefix, 4 KB in total).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { buildAll, entryFor, FUNCTION_NAMES } from '../scripts/build';
+
+const ROOT = path.resolve(__dirname, '..');
+const S_YAML = path.join(ROOT, 's.yaml');
+const RAW = readFileSync(S_YAML, 'utf8');
+
+/** Seconds each function needs at least (CreateTrail alone is retried for up to 5 minutes). */
+const MIN_TIMEOUT: Record<string, number> = { vending: 300, selfservice: 60, remediation: 600 };
+const TRIGGER_TYPES: Record<string, string[]> = {
+  vending: ['eventbridge', 'eventbridge'],
+  selfservice: ['http'],
+  remediation: ['timer'],
+};
+const ASYNC_FUNCTIONS = ['vending', 'remediation'];
+const FC3_TRIGGER_TYPES = ['cdn_events', 'eventbridge', 'http', 'log', 'mns_topic', 'oss', 'tablestore', 'timer'];
+const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
+
+type Props = Record<string, any>;
+interface Template {
+  edition: string;
+  name: string;
+  vars: Record<string, unknown>;
+  actions: Record<string, { run?: string; path?: string }[]>;
+  resources: Record<string, { component: string; props: Props }>;
+}
+
+const written = parse(RAW) as Template;
+const propsOf = (t: Template, name: string): Props => t.resources[name]!.props;
+const triggersOf = (t: Template, name: string): Props[] => propsOf(t, name)['triggers'] ?? [];
+
+describe('s.yaml as written', () => {
+  it('is a Serverless Devs 3 template with exactly the three functions, each an fc3 resource', () => {
+    expect(written.edition).toBe('3.0.0');
+    expect(written.name).toMatch(/^[a-z][a-z0-9-]*$/);
+    expect(Object.keys(written.resources).sort()).toEqual([...FUNCTION_NAMES].sort());
+    for (const name of FUNCTION_NAMES) expect(written.resources[name]!.component, name).toBe('fc3');
+  });
+
+  it('runs nodejs20 with handler index.handler from dist/<name>, built from functions/<name>/index.ts', () => {
+    for (const name of FUNCTION_NAMES) {
+      const props = propsOf(written, name);
+      expect(props['runtime'], name).toBe('nodejs20');
+      expect(props['handler'], name).toBe('index.handler');
+      expect(path.normalize(props['code']), name).toBe(path.join('dist', name));
+      // Fails until the handler lands: the code path must have a source that the build turns into it.
+      expect(existsSync(path.join(ROOT, entryFor(name))), `${entryFor(name)} exists`).toBe(true);
+    }
+  });
+
+  it('builds before deploying, with the project build script', () => {
+    const steps = written.actions['pre-deploy'] ?? [];
+    expect(steps.map((s) => s.run)).toContain('npm ci && npm run build');
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts['build']).toBe('tsx scripts/build.ts');
+  });
+
+  it('uses only the s magic variables it defines, and defines none it does not use', () => {
+    const expressions = [...RAW.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!);
+    const unknownKinds = expressions.filter((e) => !/^(vars\.[A-Za-z][A-Za-z0-9_]*|env\('[A-Z0-9_]+', '[^']*'\)|config\('AccountID'\))$/.test(e));
+    expect(unknownKinds).toEqual([]);
+    const referenced = new Set(expressions.filter((e) => e.startsWith('vars.')).map((e) => e.slice('vars.'.length)));
+    const defined = new Set(Object.keys(written.vars));
+    expect([...referenced].filter((v) => !defined.has(v))).toEqual([]);
+    expect([...defined].filter((v) => !referenced.has(v))).toEqual([]);
+  });
+
+  it('sizes memory and timeouts within fc3 limits and above what the code needs', () => {
+    for (const name of FUNCTION_NAMES) {
+      const { memorySize, timeout } = propsOf(written, name);
+      expect(Number.isInteger(memorySize) && memorySize % 64 === 0 && memorySize >= 128 && memorySize <= 32768, `${name} memorySize ${memorySize}`).toBe(true);
+      expect(Number.isInteger(timeout) && timeout <= 86400, `${name} timeout ${timeout}`).toBe(true);
+      expect(timeout, `${name} timeout`).toBeGreaterThanOrEqual(MIN_TIMEOUT[name]!);
+    }
+  });
+
+  it('gives each function the triggers of its kind, uniquely named', () => {
+    for (const name of FUNCTION_NAMES) {
+      const triggers = triggersOf(written, name);
+      expect(triggers.map((t) => t['triggerType']), name).toEqual(TRIGGER_TYPES[name]);
+      for (const t of triggers) {
+        expect(FC3_TRIGGER_TYPES).toContain(t['triggerType']);
+        expect(t['triggerName'], name).toMatch(/^[A-Za-z0-9_-]{1,128}$/);
+        expect(t['triggerConfig'], `${name}/${t['triggerName']}`).toBeTypeOf('object');
+      }
+      expect(new Set(triggers.map((t) => t['triggerName'])).size).toBe(triggers.length);
+    }
+  });
+
+  it('protects the HTTP trigger with FC signature auth and tells the code so', () => {
+    const [http] = triggersOf(written, 'selfservice');
+    expect(http!['triggerConfig'].authType).toBe('function');
+    expect(http!['triggerConfig'].authType).not.toBe('anonymous');
+    expect(http!['triggerConfig'].methods.length).toBeGreaterThan(0);
+    for (const m of http!['triggerConfig'].methods) expect(HTTP_METHODS).toContain(m);
+    expect(propsOf(written, 'selfservice')['environmentVariables'].TRAIL_HTTP_AUTH).toBe('fc');
+  });
+
+  it('runs the remediation sweep on an enabled six-field cron with a JSON payload', () => {
+    const [timer] = triggersOf(written, 'remediation');
+    const config = timer!['triggerConfig'];
+    expect(config.enable).toBe(true);
+    expect(String(config.cronExpression).trim().split(/\s+/)).toHaveLength(6);
+    expect(JSON.parse(config.payload)).toBeTypeOf('object');
+  });
+
+  it('dead-letters failed asynchronous invocations after bounded retries', () => {
+    for (const name of ASYNC_FUNCTIONS) {
+      const async = propsOf(written, name)['asyncInvokeConfig'];
+      expect(async, name).toBeDefined();
+      expect(async.destinationConfig.onFailure.destination, name).toMatch(/^acs:(mns|fc):/);
+      expect(async.maxAsyncRetryAttempts).toBeGreaterThanOrEqual(0);
+      expect(async.maxAsyncRetryAttempts).toBeLessThanOrEqual(8);
+      expect(async.maxAsyncEventAgeInSeconds).toBeGreaterThanOrEqual(1);
+      expect(async.maxAsyncEventAgeInSeconds).toBeLessThanOrEqual(2592000);
+    }
+    // EventBridge hands vending events over asynchronously, so they get those retries too.
+    for (const t of triggersOf(written, 'vending')) expect(t['triggerConfig'].asyncInvocationType).toBe(true);
+  });
+});
+
+describe('s.yaml as rendered by `s preview`', () => {
+  const ACCOUNT_ID = '1234567890123456';
+  let home: string;
+  let rendered: Template;
+
+  beforeAll(() => {
+    home = mkdtempSync(path.join(os.tmpdir(), 's-home-'));
+    const sBin = path.join(ROOT, 'node_modules', '@serverless-devs', 's', 'bin', 's');
+    // A throw-away HOME and an access given through the environment: nothing is read from or written
+    // to the developer's ~/.s, and no TRAIL_* variable of the caller changes the defaults checked here.
+    const result = spawnSync(process.execPath, [sBin, 'preview', '-t', S_YAML, '-o', 'json', '--silent'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: {
+        PATH: process.env['PATH'],
+        HOME: home,
+        AccessKeyID: 'LTAI5tFakeKeyForPreview',
+        AccessKeySecret: 'fake-secret-for-preview-only-000',
+        AccountID: ACCOUNT_ID,
+      },
+    });
+    expect(result.status, result.stderr).toBe(0);
+    rendered = JSON.parse(result.stdout) as Template;
+  });
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+  it('resolves every magic variable', () => {
+    expect(JSON.stringify(rendered)).not.toContain('${');
+    expect(Object.keys(rendered.resources).sort()).toEqual([...FUNCTION_NAMES].sort());
+  });
+
+  it('names the functions <prefix>-<name> and runs them under the fc role of the deploying account', () => {
+    for (const name of FUNCTION_NAMES) {
+      const props = propsOf(rendered, name);
+      expect(props['functionName']).toBe(`trail-provisioner-${name}`);
+      expect(props['role']).toBe(`acs:ram::${ACCOUNT_ID}:role/trail-provisioner-fc`);
+      expect(props['region']).toBe('cn-hangzhou');
+    }
+  });
+
+  it('gives each function environment variables FC accepts and shared/config.ts loads', async () => {
+    // Imported here so a change in the runtime code fails this check alone, not the whole file.
+    const { loadConfig } = await import('../shared/config');
+    for (const name of FUNCTION_NAMES) {
+      const env = propsOf(rendered, name)['environmentVariables'] as Record<string, string>;
+      for (const [key, value] of Object.entries(env)) {
+        expect(key, name).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
+        expect(key.startsWith('FC_'), `${name} ${key}`).toBe(false);
+        expect(value, `${name} ${key}`).toBeTypeOf('string');
+      }
+      const bytes = Object.entries(env).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      expect(bytes, `${name} environment size`).toBeLessThanOrEqual(4096);
+      const config = loadConfig(env);
+      expect(config.region).toBe(propsOf(rendered, name)['region']);
+      expect(config.baseline.kind).toBe('inline');
+    }
+    const remediation = loadConfig(propsOf(rendered, 'remediation')['environmentVariables']);
+    expect(remediation.accounts).toEqual({ kind: 'rd' });
+    expect(remediation.workerFunction).toBe(propsOf(rendered, 'remediation')['functionName']);
+    expect(loadConfig(propsOf(rendered, 'selfservice')['environmentVariables']).http.auth).toBe('fc');
+  });
+
+  it('holds a baseline that passes the trail-spec schema, with write roles in the deploying account', async () => {
+    const { validateSpecs } = await import('../shared/schema');
+    const specs = validateSpecs(JSON.parse(String(rendered.vars['baseline'])));
+    expect(specs.length).toBeGreaterThan(0);
+    for (const spec of specs) {
+      for (const arn of [spec.OssWriteRoleArn, spec.SlsWriteRoleArn, spec.MaxComputeWriteRoleArn]) {
+        if (arn) expect(arn).toMatch(new RegExp(`^acs:ram::${ACCOUNT_ID}:role/`));
+      }
+    }
+  });
+
+  it('filters EventBridge events with valid patterns: RD account creation, and the custom vending source', async () => {
+    const { loadConfig } = await import('../shared/config');
+    const [rd, vending] = triggersOf(rendered, 'vending');
+    const rdPattern = JSON.parse(rd!['triggerConfig'].eventRuleFilterPattern);
+    expect(rdPattern.source).toEqual(['acs.resourcemanager']);
+    expect(rdPattern.data.eventName).toEqual(expect.arrayContaining(['CreateResourceAccount', 'CreateCloudAccount']));
+    expect(rd!['triggerConfig'].eventSourceConfig.eventSourceType).toBe('Default');
+
+    const vendingPattern = JSON.parse(vending!['triggerConfig'].eventRuleFilterPattern);
+    const env = propsOf(rendered, 'vending')['environmentVariables'];
+    expect(vendingPattern.source).toEqual([env.TRAIL_VENDING_SOURCE]);
+    expect(loadConfig(env).vendingSource).toBe(env.TRAIL_VENDING_SOURCE);
+    expect(vending!['sourceArn']).toMatch(new RegExp(`^acs:eventbridge:cn-hangzhou:${ACCOUNT_ID}:eventbus/[^/]+/rule/[^/]+$`));
+  });
+
+  it('sends failed asynchronous invocations to an MNS queue in the function region', () => {
+    for (const name of ASYNC_FUNCTIONS) {
+      expect(propsOf(rendered, name)['asyncInvokeConfig'].destinationConfig.onFailure.destination).toMatch(
+        /^acs:mns:cn-hangzhou:\d*:\/queues\/[A-Za-z0-9-]{1,120}\/messages$/,
+      );
+    }
+  });
+});
+
+describe('trust policies', () => {
+  const load = (file: string) => JSON.parse(readFileSync(path.join(ROOT, 'policies', file), 'utf8'));
+  const principalOf = (policy: any) => {
+    expect(policy.Version).toBe('1');
+    expect(policy.Statement).toHaveLength(1);
+    const [statement] = policy.Statement;
+    expect(statement.Effect).toBe('Allow');
+    expect(statement.Action).toBe('sts:AssumeRole');
+    return statement.Principal;
+  };
+
+  it('lets Function Compute assume the function role', () => {
+    expect(principalOf(load('trust-fc.json'))).toEqual({ Service: ['fc.aliyuncs.com'] });
+  });
+
+  it('lets ActionTrail assume the delivery write roles', () => {
+    expect(principalOf(load('trust-actiontrail.json'))).toEqual({ Service: ['actiontrail.aliyuncs.com'] });
+  });
+
+  it('lets the management account assume the member-account role', () => {
+    expect(principalOf(load('trust-member-account.json'))).toEqual({ RAM: ['acs:ram::<management-account-id>:root'] });
+  });
+});
+
+/** Copies a built function directory alone (as FC receives it) and loads it there. */
+function loadIsolated(builtDir: string): Record<string, unknown> {
+  const isolated = mkdtempSync(path.join(os.tmpdir(), 'fc-code-'));
+  cpSync(builtDir, isolated, { recursive: true });
+  const entry = path.join(isolated, 'index.js');
+  return createRequire(entry)(entry) as Record<string, unknown>;
+}
+
+describe('buildAll', () => {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'trail-build-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('refuses to build when a function entry is missing, naming it', async () => {
+    const root = path.join(tmp, 'empty');
+    mkdirSync(path.join(root, 'functions', 'present'), { recursive: true });
+    writeFileSync(path.join(root, 'functions', 'present', 'index.ts'), 'export const handler = () => 1;\n');
+    await expect(buildAll({ rootDir: root, functions: ['present', 'absent'] })).rejects.toThrow(
+      /missing function entry file\(s\) functions[/\\]absent[/\\]index\.ts/,
+    );
+    expect(existsSync(path.join(root, 'dist'))).toBe(false);
+  });
+
+  it('bundles a function using the cloud SDKs into one self-contained directory that loads on its own', async () => {
+    // A stand-in function importing what the real ones import (the SDK clients, ajv, shared code),
+    // so the bundling of the dependency tree is checked before the handlers exist.
+    const root = path.join(tmp, 'probe');
+    mkdirSync(path.join(root, 'functions', 'probe'), { recursive: true });
+    symlinkSync(path.join(ROOT, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+    const endpoints = path.join(ROOT, 'shared', 'cloud', 'endpoints.ts').split(path.sep).join('/');
+    writeFileSync(
+      path.join(root, 'functions', 'probe', 'index.ts'),
+      [
+        "import OpenApi from '@alicloud/openapi-core';",
+        "import Sls from '@alicloud/sls20201230';",
+        "import Fc from '@alicloud/fc20230330';",
+        "import Oss from '@alicloud/oss-client';",
+        "import Ajv from 'ajv';",
+        `import { realHost } from '${endpoints}';`,
+        'export async function handler(event: Buffer, context: { region: string }) {',
+        '  const loaded = [OpenApi, Sls, Fc, Oss, Ajv].every((m) => typeof m === "function");',
+        "  return { loaded, host: realHost('sls', context.region), echo: JSON.parse(event.toString('utf8')) };",
+        '}',
+      ].join('\n'),
+    );
+
+    const sizes = await buildAll({ rootDir: root, functions: ['probe'] });
+    const dir = path.join(root, 'dist', 'probe');
+    expect(sizes).toEqual([{ name: 'probe', file: path.join(dir, 'index.js'), bytes: expect.any(Number), mapBytes: expect.any(Number), assetBytes: expect.any(Number) }]);
+    expect(sizes[0]!.bytes).toBeGreaterThan(100_000);
+    const files = readdirSync(dir).sort();
+    expect(files).toContain('index.js');
+    expect(files).toContain('index.js.map');
+    // The SLS SDK's native lz4 addon is copied beside the bundle, not left in node_modules.
+    expect(files.some((f) => f.endsWith('.node'))).toBe(true);
+    expect(readFileSync(path.join(dir, 'index.js'), 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
+
+    const mod = loadIsolated(dir);
+    expect(mod['handler']).toBeTypeOf('function');
+    const result = await (mod['handler'] as (e: Buffer, c: unknown) => Promise<unknown>)(Buffer.from('{"ping":1}'), { region: 'cn-shanghai' });
+    expect(result).toEqual({ loaded: true, host: 'cn-shanghai.log.aliyuncs.com', echo: { ping: 1 } });
+  });
+
+  it('builds every deployed function into a directory that loads on its own and exports handler', async () => {
+    // Fails until functions/{vending,selfservice,remediation}/index.ts exist.
+    const outDir = path.join(tmp, 'dist');
+    const sizes = await buildAll({ outDir });
+    expect(sizes.map((s) => s.name)).toEqual([...FUNCTION_NAMES]);
+    for (const size of sizes) {
+      expect(size.file).toBe(path.join(outDir, size.name, 'index.js'));
+      const mod = loadIsolated(path.dirname(size.file));
+      expect(mod['handler'], size.name).toBeTypeOf('function');
+    }
+  });
+});
