@@ -1,7 +1,218 @@
-import type { ServiceHandler } from '../types';
-import { EmuError } from '../types';
+/**
+ * ActionTrail API 2020-07-06 (RPC style) over the World: CreateTrail, UpdateTrail, DeleteTrail,
+ * DescribeTrails, GetTrailStatus, StartLogging, StopLogging.
+ *
+ * HomeRegion is the region whose endpoint was called (req.region); the account is the caller's.
+ * Parameters come from the query string and form body (req.params). Behaviour follows the
+ * CreateTrail doc and /work/shared/reference/actiontrail-api.md; where the docs are silent the
+ * emulator's choice is written next to the code:
+ *
+ * - Methods: StopLogging is GET-only; the others take GET and POST. A wrong method gets the POP
+ *   gateway's 400 UnsupportedHTTPMethod; an unknown Action its 404 InvalidAction.NotFound.
+ * - Trail names are unique per account, so Update/Delete/Start/StopLogging find a trail by name
+ *   in the caller's account whatever endpoint region is called.
+ * - UpdateTrail: a delivery parameter that is not sent keeps its value, EXCEPT the three
+ *   *WriteRoleArn parameters: not sent means "no custom role", i.e. the service-linked role,
+ *   which is what broke Terraform updates until it re-sent OssWriteRoleArn (PR #3851). A
+ *   parameter sent empty clears the field. The result is validated and checked like CreateTrail
+ *   (at least one destination, access, RepeatOssBucket against the other trails).
+ * - DescribeTrails lists the trails whose HomeRegion is the called region. IncludeShadowTrails
+ *   (default false) adds the caller's trails of other home regions that apply to this region
+ *   (TrailRegion All or listing it) with IsShadowTrail 1. Organization trails are listed only with
+ *   IncludeOrganizationTrail=true (default false): the caller's own, and for a Resource Directory
+ *   member the management account's (as IsShadowTrail 1).
+ * - GetTrailStatus(IsOrganizationTrail=false) looks at the caller's single-account trails;
+ *   with true, at the organization trails of the caller or of its RD management account.
+ */
+import type { EmuAccount, EmuTrail, World } from '../state';
+import { EmuError, type EmuRequest, type EmuResponse, type ServiceHandler } from '../types';
+import { checkDestinations, ensureLogstore, type Destinations } from './actiontrail-destinations';
+import {
+  DESTINATION_KEYS,
+  apiTime,
+  atError,
+  hasDestination,
+  parseBool,
+  parseDelivery,
+  requireName,
+  type DeliveryParams,
+} from './actiontrail-params';
+import { describeItem, statusBody, writeResponse } from './actiontrail-view';
 
-/** Not implemented yet. */
-export const actiontrailService: ServiceHandler = (req) => {
-  throw new EmuError(501, 'NotImplemented', `actiontrail ${req.action ?? req.method} is not emulated yet.`);
+/** Trails per account whose HomeRegion is one region. */
+export const MAX_TRAILS_PER_REGION = 5;
+
+const ALLOWED_METHODS: Record<string, string[]> = {
+  CreateTrail: ['GET', 'POST'],
+  UpdateTrail: ['GET', 'POST'],
+  DeleteTrail: ['GET', 'POST'],
+  DescribeTrails: ['GET', 'POST'],
+  GetTrailStatus: ['GET', 'POST'],
+  StartLogging: ['GET', 'POST'],
+  StopLogging: ['GET'],
 };
+
+type Action = (req: EmuRequest, world: World, account: EmuAccount) => Record<string, unknown>;
+
+const ACTIONS: Record<string, Action> = {
+  CreateTrail: createTrail,
+  UpdateTrail: updateTrail,
+  DeleteTrail: deleteTrail,
+  DescribeTrails: describeTrails,
+  GetTrailStatus: getTrailStatus,
+  StartLogging: startLogging,
+  StopLogging: stopLogging,
+};
+
+export const actiontrailService: ServiceHandler = (req, world) => {
+  const action = req.action;
+  if (!action) {
+    throw new EmuError(400, 'MissingParameter', 'The input parameter "Action" that is mandatory for processing this request is not supplied.');
+  }
+  const handler = ACTIONS[action];
+  if (!handler) throw new EmuError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
+  if (!ALLOWED_METHODS[action]!.includes(req.method)) {
+    throw new EmuError(400, 'UnsupportedHTTPMethod', 'This http method is not supported.');
+  }
+  const account = world.accounts.get(req.caller.accountId);
+  if (!account) throw new EmuError(404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.');
+  return json(handler(req, world, account));
+};
+
+function json(body: Record<string, unknown>): EmuResponse {
+  return { status: 200, headers: { 'content-type': 'application/json;charset=utf-8' }, body: JSON.stringify(body) };
+}
+
+function findTrail(account: EmuAccount, name: string): EmuTrail {
+  const t = account.trails.find((x) => x.Name === name);
+  if (!t) throw atError('TrailNotFoundException');
+  return t;
+}
+
+function destinationsOf(d: DeliveryParams): Destinations {
+  const out = {} as Destinations;
+  for (const k of DESTINATION_KEYS) out[k] = d[k] ?? '';
+  return out;
+}
+
+function createTrail(req: EmuRequest, world: World, account: EmuAccount): Record<string, unknown> {
+  const p = req.params;
+  const name = requireName(p);
+  const delivery = parseDelivery(p);
+  const isOrg = parseBool(p, 'IsOrganizationTrail') ?? false;
+  if (!hasDestination(delivery)) throw atError('InvalidDeliveryConfigurationException');
+  if (account.trails.some((t) => t.Name === name)) throw atError('TrailAlreadyExistsException');
+  if (isOrg) {
+    if (account.rdRole !== 'management' || account.allowOrganizationTrail === false) throw atError('NotAllowCreateOrganizationTrail');
+    if (account.trails.some((t) => t.IsOrganizationTrail)) throw atError('MaximumNumberOfOrganizationTrailExceeded');
+  }
+  if (account.trails.filter((t) => t.HomeRegion === req.region).length >= MAX_TRAILS_PER_REGION) {
+    throw atError('MaximumNumberOfTrailsExceededException');
+  }
+  const dest = destinationsOf(delivery);
+  const apply = checkDestinations(world, account, dest);
+  apply();
+  const now = apiTime();
+  const trail: EmuTrail = {
+    Name: name,
+    AccountId: account.id,
+    HomeRegion: req.region,
+    TrailRegion: delivery.TrailRegion ?? 'All',
+    // The 2020-07-06 doc and ROS both say Write; some pages say All. Clients should always send it.
+    EventRW: delivery.EventRW ?? 'Write',
+    ...dest,
+    IsOrganizationTrail: isOrg,
+    Status: 'Fresh',
+    CreateTime: now,
+    UpdateTime: now,
+  };
+  account.trails.push(trail);
+  ensureLogstore(world, account.id, trail.SlsProjectArn, trail.Name);
+  return writeResponse(trail, req.requestId);
+}
+
+function updateTrail(req: EmuRequest, world: World, account: EmuAccount): Record<string, unknown> {
+  const p = req.params;
+  const name = requireName(p);
+  const trail = findTrail(account, name);
+  const delivery = parseDelivery(p);
+  const next: Destinations = {
+    OssBucketName: delivery.OssBucketName ?? trail.OssBucketName,
+    OssKeyPrefix: delivery.OssKeyPrefix ?? trail.OssKeyPrefix,
+    OssWriteRoleArn: delivery.OssWriteRoleArn ?? '',
+    SlsProjectArn: delivery.SlsProjectArn ?? trail.SlsProjectArn,
+    SlsWriteRoleArn: delivery.SlsWriteRoleArn ?? '',
+    MaxComputeProjectArn: delivery.MaxComputeProjectArn ?? trail.MaxComputeProjectArn,
+    MaxComputeWriteRoleArn: delivery.MaxComputeWriteRoleArn ?? '',
+  };
+  if (!hasDestination(next)) throw atError('InvalidDeliveryConfigurationException');
+  const apply = checkDestinations(world, account, next, trail.Name);
+  apply();
+  Object.assign(trail, next);
+  if (delivery.EventRW) trail.EventRW = delivery.EventRW;
+  if (delivery.TrailRegion) trail.TrailRegion = delivery.TrailRegion;
+  trail.UpdateTime = apiTime();
+  ensureLogstore(world, account.id, trail.SlsProjectArn, trail.Name);
+  return writeResponse(trail, req.requestId);
+}
+
+function deleteTrail(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
+  const trail = findTrail(account, requireName(req.params));
+  account.trails.splice(account.trails.indexOf(trail), 1);
+  return { RequestId: req.requestId };
+}
+
+function startLogging(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
+  const trail = findTrail(account, requireName(req.params));
+  if (trail.Status !== 'Enable') {
+    const now = apiTime();
+    trail.Status = 'Enable';
+    trail.StartLoggingTime = now;
+    trail.LatestDeliveryTime = now;
+  }
+  return { RequestId: req.requestId };
+}
+
+function stopLogging(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
+  const trail = findTrail(account, requireName(req.params));
+  if (trail.Status === 'Enable') {
+    trail.Status = 'Disable';
+    trail.StopLoggingTime = apiTime();
+  }
+  return { RequestId: req.requestId };
+}
+
+/** The RD management account of a member account, if any. */
+function managementAccount(world: World, account: EmuAccount): EmuAccount | undefined {
+  if (account.rdRole !== 'member') return undefined;
+  return [...world.accounts.values()].find((a) => a.rdRole === 'management');
+}
+
+function appliesTo(t: EmuTrail, region: string): boolean {
+  return t.TrailRegion === 'All' || t.TrailRegion.split(',').includes(region);
+}
+
+function describeTrails(req: EmuRequest, world: World, account: EmuAccount): Record<string, unknown> {
+  const p = req.params;
+  const includeShadow = parseBool(p, 'IncludeShadowTrails') ?? false;
+  const includeOrg = parseBool(p, 'IncludeOrganizationTrail') ?? false;
+  const names = p['NameList'] ? new Set(p['NameList'].split(',').map((n) => n.trim()).filter(Boolean)) : undefined;
+  const items: Record<string, unknown>[] = [];
+  for (const t of account.trails) {
+    if (t.IsOrganizationTrail && !includeOrg) continue;
+    if (t.HomeRegion === req.region) items.push(describeItem(t, world, false));
+    else if (includeShadow && appliesTo(t, req.region)) items.push(describeItem(t, world, true));
+  }
+  const mgmt = includeOrg ? managementAccount(world, account) : undefined;
+  for (const t of mgmt?.trails ?? []) if (t.IsOrganizationTrail) items.push(describeItem(t, world, true));
+  return { RequestId: req.requestId, TrailList: items.filter((i) => !names || names.has(i['Name'] as string)) };
+}
+
+function getTrailStatus(req: EmuRequest, world: World, account: EmuAccount): Record<string, unknown> {
+  const name = requireName(req.params);
+  const isOrg = parseBool(req.params, 'IsOrganizationTrail') ?? false;
+  const pool = isOrg ? [...account.trails, ...(managementAccount(world, account)?.trails ?? [])] : account.trails;
+  const trail = pool.find((t) => t.Name === name && t.IsOrganizationTrail === isOrg);
+  if (!trail) throw atError('TrailNotFoundException');
+  return statusBody(trail, world, req.requestId);
+}
