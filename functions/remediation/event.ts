@@ -1,0 +1,76 @@
+/**
+ * Events the remediation function accepts:
+ *
+ * - FC timer trigger: {triggerTime, triggerName, payload}; `payload` is the string configured on
+ *   the trigger and may hold JSON overrides: {"dryRun": true, "regions": [...], "accounts": [...]}.
+ * - Fan-out batch (sent by the timer run through async InvokeFunction):
+ *   {kind: "remediation-batch", runId, accounts, regions, dryRun}.
+ * - A manual invocation: the overrides object itself, or an empty event.
+ */
+import { ProvisionError } from '../../shared/errors';
+import type { BatchPayload, RunOptions } from '../../shared/remediation';
+
+export interface TimerEvent {
+  triggerTime?: string;
+  triggerName?: string;
+  payload?: string;
+}
+
+export type RemediationEvent = { kind: 'run'; run: RunOptions; trigger?: string } | { kind: 'batch'; batch: BatchPayload };
+
+function bad(message: string, pointer: string): ProvisionError {
+  return new ProvisionError({ code: 'InvalidQueryParameter', message, fields: [{ pointer, rule: 'event', message }] });
+}
+
+const ACCOUNT = /^\d{1,20}$/;
+const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+
+function stringList(v: unknown, pointer: string, pattern: RegExp): string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string' || !pattern.test(x))) throw bad(`${pointer} must be a non-empty list of ids.`, pointer);
+  return [...new Set(v as string[])];
+}
+
+function overrides(o: Record<string, unknown>, prefix: string): RunOptions {
+  if (o['dryRun'] !== undefined && typeof o['dryRun'] !== 'boolean') throw bad(`${prefix}/dryRun must be a boolean.`, `${prefix}/dryRun`);
+  return {
+    dryRun: o['dryRun'] as boolean | undefined,
+    accounts: stringList(o['accounts'], `${prefix}/accounts`, ACCOUNT),
+    regions: stringList(o['regions'], `${prefix}/regions`, REGION),
+  };
+}
+
+export function parseRemediationEvent(event: Buffer | string): RemediationEvent {
+  const text = (Buffer.isBuffer(event) ? event.toString('utf8') : event).trim();
+  if (text === '') return { kind: 'run', run: {} };
+  let ev: unknown;
+  try {
+    ev = JSON.parse(text);
+  } catch {
+    throw bad('The event is not valid JSON.', '');
+  }
+  if (!ev || typeof ev !== 'object' || Array.isArray(ev)) throw bad('The event must be a JSON object.', '');
+  const o = ev as Record<string, unknown>;
+  if (o['kind'] === 'remediation-batch') {
+    const accounts = stringList(o['accounts'], '/accounts', ACCOUNT);
+    const regions = stringList(o['regions'], '/regions', REGION);
+    if (!accounts || !regions || typeof o['runId'] !== 'string' || typeof o['dryRun'] !== 'boolean') throw bad('Malformed remediation batch.', '');
+    return { kind: 'batch', batch: { kind: 'remediation-batch', runId: o['runId'], accounts, regions, dryRun: o['dryRun'] } };
+  }
+  if ('triggerTime' in o || 'triggerName' in o) {
+    const timer = o as TimerEvent;
+    let run: RunOptions = {};
+    const payload = typeof timer.payload === 'string' ? timer.payload.trim() : '';
+    if (payload.startsWith('{')) {
+      let p: unknown;
+      try {
+        p = JSON.parse(payload);
+      } catch {
+        throw bad('The timer payload is not valid JSON.', '/payload');
+      }
+      run = overrides(p as Record<string, unknown>, '/payload');
+    }
+    return { kind: 'run', run, trigger: timer.triggerName };
+  }
+  return { kind: 'run', run: overrides(o, '') };
+}

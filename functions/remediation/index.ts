@@ -1,0 +1,50 @@
+/**
+ * FC 3.0 function for scheduled compliance remediation (timer trigger) and its fan-out worker
+ * (async invocations of the same function). Parses the event, runs shared/remediation.ts, logs
+ * the report (JSON and text summary) and returns it.
+ */
+import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
+import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
+import { createLogger, type Logger } from '../../shared/log';
+import { runBatch, runRemediation } from '../../shared/remediation';
+import { formatReport, type Report } from '../../shared/report';
+import type { CredentialsProvider } from '../../shared/cloud/types';
+import { parseRemediationEvent } from './event';
+
+export interface HandlerDeps {
+  /** Environment (config + endpoints); default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Config; default loadConfig(env, context). */
+  config?: Config;
+  /** Management-account credentials; default the FC context's, else the default chain. */
+  credentials?: CredentialsProvider;
+  logger?: Logger;
+  baseDir?: string;
+}
+
+export function createHandler(deps: HandlerDeps = {}) {
+  return async function handler(event: Buffer | string, context: FcContext = {}): Promise<Report> {
+    const started = Date.now();
+    const env = deps.env ?? process.env;
+    const config = deps.config ?? loadConfig(env, context);
+    const credentials = deps.credentials ?? fcContextCredentials(context) ?? defaultCredentials();
+    const logger = (deps.logger ?? createLogger({ fn: 'remediation' })).child({ requestId: context.requestId });
+    const parsed = parseRemediationEvent(event);
+    const remediationDeps = {
+      config,
+      credentials,
+      env,
+      logger,
+      deadline: invocationDeadline(config, context, started),
+      selfAccountId: context.accountId,
+      functionName: context.function?.name,
+      baseDir: deps.baseDir,
+    };
+    const report = parsed.kind === 'batch' ? await runBatch(parsed.batch, remediationDeps) : await runRemediation(parsed.run, remediationDeps);
+    const { details: _details, ...summary } = report;
+    logger.info('report', { report: summary, text: formatReport(report) });
+    return report;
+  };
+}
+
+export const handler = createHandler();

@@ -1,0 +1,96 @@
+/**
+ * EventBridge trigger events for account vending, as FC passes them: the CloudEvent JSON (or a
+ * JSON array of them when the trigger batches) in the event Buffer.
+ *
+ * Two kinds are understood:
+ *
+ * 1. The project's custom event, put on a custom bus by the vending pipeline:
+ *    source = TRAIL_VENDING_SOURCE (default "acs.custom.account-vending"),
+ *    type = "trail-provisioner:AccountVending:AccountVended",
+ *    data = { accountId: "<member id>", specs?: TrailSpec[], region?: "<home region>" }.
+ *
+ * 2. Resource Directory member creation, as Alibaba Cloud publishes it: Resource Manager has no
+ *    native "account created" event (its EventBridge events are only ResourceSharing and Config,
+ *    https://www.alibabacloud.com/help/en/eventbridge/user-guide/resource-management-events);
+ *    API calls reach EventBridge through ActionTrail with type "{service}:ActionTrail:ApiCall"
+ *    and source "acs.{service}" (https://www.alibabacloud.com/help/en/eventbridge/user-guide/cloud-photos-events,
+ *    https://www.alibabacloud.com/help/en/eventbridge/user-guide/actiontrail-events). So the event is
+ *    source "acs.resourcemanager", type "resourcemanager:ActionTrail:ApiCall", data.eventName
+ *    "CreateResourceAccount", the new id in data.responseElements.Account.AccountId (the
+ *    CreateResourceAccount response). The configured baseline is applied to it.
+ */
+import { ProvisionError } from '../../shared/errors';
+import type { VendingRequest } from '../../shared/vending';
+
+export const ACCOUNT_VENDED_TYPE = 'trail-provisioner:AccountVending:AccountVended';
+export const RD_SOURCE = 'acs.resourcemanager';
+export const RD_API_CALL_TYPE = 'resourcemanager:ActionTrail:ApiCall';
+/** ActionTrail event names that create a member account immediately. */
+export const RD_ACCOUNT_CREATED_EVENTS: ReadonlySet<string> = new Set(['CreateResourceAccount']);
+
+export interface CloudEvent {
+  id?: string;
+  source?: string;
+  type?: string;
+  subject?: string;
+  time?: string;
+  specversion?: string;
+  datacontenttype?: string;
+  data?: unknown;
+  [extension: string]: unknown;
+}
+
+function bad(message: string, pointer = ''): ProvisionError {
+  return new ProvisionError({ code: 'InvalidQueryParameter', message, fields: [{ pointer, rule: 'event', message }] });
+}
+
+function asObject(v: unknown): Record<string, unknown> | undefined {
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/** The CloudEvents in the trigger payload (one object, or an array when batched). */
+export function parseCloudEvents(event: Buffer | string): CloudEvent[] {
+  const text = Buffer.isBuffer(event) ? event.toString('utf8') : event;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw bad('The trigger event is not valid JSON.');
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  if (list.length === 0 || list.some((e) => !e || typeof e !== 'object' || Array.isArray(e))) throw bad('The trigger event is not a CloudEvent.');
+  return list as CloudEvent[];
+}
+
+/** The vending request a CloudEvent asks for; throws 400 for events this function does not handle. */
+export function toVendingRequest(ev: CloudEvent, vendingSource: string): VendingRequest {
+  const data = asObject(ev.data);
+  if (ev.source === vendingSource && ev.type === ACCOUNT_VENDED_TYPE) {
+    if (!data) throw bad('The vending event has no data object.', '/data');
+    if (data['region'] !== undefined && typeof data['region'] !== 'string') throw bad('data.region must be a string.', '/data/region');
+    return {
+      accountId: String(data['accountId'] ?? ''),
+      specs: data['specs'],
+      region: data['region'] as string | undefined,
+      origin: 'custom',
+      eventId: ev.id,
+    };
+  }
+  if (ev.source === RD_SOURCE && ev.type === RD_API_CALL_TYPE && data && RD_ACCOUNT_CREATED_EVENTS.has(String(data['eventName']))) {
+    const response = asObject(data['responseElements']);
+    const account = asObject(response?.['Account']);
+    const accountId = account?.['AccountId'];
+    if (typeof accountId !== 'string' && typeof accountId !== 'number') {
+      throw bad('The CreateResourceAccount event carries no responseElements.Account.AccountId.', '/data/responseElements/Account/AccountId');
+    }
+    return { accountId: String(accountId), origin: 'resource-directory', eventId: ev.id };
+  }
+  throw bad(`Unsupported event (source "${String(ev.source)}", type "${String(ev.type)}").`, '/type');
+}

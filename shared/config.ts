@@ -1,0 +1,244 @@
+/**
+ * Runtime configuration of the three triggers, read once from the environment.
+ *
+ * Every option is one environment variable, documented on its field below (the README lists
+ * them). Invalid values fail fast with a ProvisionError naming the variable, so a bad deployment
+ * shows up on the first invocation rather than as odd behaviour later. Secrets (HTTP bearer
+ * tokens) are kept only as SHA-256 digests: the object can be logged or serialised safely.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ProvisionError } from './errors';
+import { DEFAULT_MEMBER_ROLE } from './accounts';
+import { validateSpecs } from './schema';
+import { createOssClient } from './cloud/oss';
+import type { ClientOptions } from './cloud/options';
+import type { TrailSpec } from './spec';
+
+/** The FC 3.0 Node.js runtime context (the fields this project reads). */
+export interface FcContext {
+  requestId?: string;
+  region?: string;
+  accountId?: string;
+  /** The function role's STS credentials (absent when the function has no role). */
+  credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string };
+  function?: { name?: string; handler?: string; memory?: number; timeout?: number; qualifier?: string };
+  service?: { name?: string; logProject?: string; logStore?: string; qualifier?: string };
+  logger?: unknown;
+}
+
+/** Where the baseline specs (applied to vended accounts and enforced by remediation) come from. */
+export type BaselineSource =
+  | { kind: 'none' }
+  | { kind: 'inline'; specs: TrailSpec[] }
+  | { kind: 'file'; path: string }
+  | { kind: 'oss'; bucket: string; key: string };
+
+/** Which accounts remediation covers. */
+export type AccountsSource = { kind: 'rd' } | { kind: 'list'; ids: string[] };
+
+export interface Config {
+  /** TRAIL_REGION, else FC_REGION, else ALIBABA_CLOUD_REGION, else cn-hangzhou: the home region (ActionTrail endpoint called = trail HomeRegion, STS/OSS region). */
+  region: string;
+  /** TRAIL_MEMBER_ROLE (default ResourceDirectoryAccountAccessRole): role assumed in member accounts. */
+  memberRole: string;
+  /** TRAIL_BASELINE (inline JSON array of specs) | TRAIL_BASELINE_FILE (path, relative to the code package) | TRAIL_BASELINE_OSS ("oss://bucket/key"); at most one. */
+  baseline: BaselineSource;
+  /** TRAIL_ACCOUNTS: "rd" (Resource Directory ListAccounts, default) or comma-separated account ids. */
+  accounts: AccountsSource;
+  /** TRAIL_REGIONS: comma-separated regions where the baseline is enforced (default: the home region). */
+  regions: string[];
+  /** TRAIL_CONCURRENCY (default 8, 1..64): most accounts / specs worked on at once, everywhere. */
+  concurrency: number;
+  /** TRAIL_FANOUT_THRESHOLD (default 50): more accounts than this and the timer fans out to async workers. */
+  fanoutThreshold: number;
+  /** TRAIL_FANOUT_BATCH (default 25): accounts per async worker invocation. */
+  fanoutBatch: number;
+  /** TRAIL_WORKER_FUNCTION (default: the invoked function's own name): function the timer fans out to. */
+  workerFunction?: string;
+  /** TRAIL_VENDING_SOURCE (default acs.custom.account-vending): CloudEvent source of custom vending events. */
+  vendingSource: string;
+  /** HTTP trigger options. */
+  http: {
+    /** TRAIL_HTTP_AUTH: "token" (default; bearer tokens below) or "fc" (FC's signature auth on the trigger, see s.yaml). */
+    auth: 'token' | 'fc';
+    /** TRAIL_HTTP_TOKENS: comma-separated bearer tokens, kept as SHA-256 digests only. */
+    tokenDigests: readonly Buffer[];
+    /** TRAIL_HTTP_MAX_BODY (default 65536): largest request body accepted, bytes. */
+    maxBodyBytes: number;
+  };
+  /** TRAIL_DRY_RUN (default false): plan and report only; requests may override it per call. */
+  dryRun: boolean;
+  /** TRAIL_DEADLINE_MARGIN_MS (default 10000): time kept back from the function timeout for answering. */
+  deadlineMarginMs: number;
+}
+
+export const DEFAULT_VENDING_SOURCE = 'acs.custom.account-vending';
+
+function invalid(variable: string, why: string): ProvisionError {
+  return new ProvisionError({
+    code: 'InvalidConfiguration',
+    status: 500,
+    message: `Invalid configuration: ${variable} ${why}.`,
+    fields: [{ pointer: `/${variable}`, rule: 'config', message: `${variable} ${why}` }],
+  });
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return def;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(name, `must be an integer from ${min} to ${max}`);
+  return Number(raw);
+}
+
+function boolVar(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return def;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw invalid(name, 'must be true or false');
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+
+/** SHA-256 digest of a token: what is stored and compared (fixed length, so timingSafeEqual applies). */
+export function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+function parseBaseline(env: NodeJS.ProcessEnv): BaselineSource {
+  const set = ['TRAIL_BASELINE', 'TRAIL_BASELINE_FILE', 'TRAIL_BASELINE_OSS'].filter((k) => env[k]?.trim());
+  if (set.length > 1) throw invalid(set.join(' and '), 'are exclusive; set only one');
+  const inline = env['TRAIL_BASELINE']?.trim();
+  if (inline) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(inline);
+    } catch {
+      throw invalid('TRAIL_BASELINE', 'is not valid JSON (expected an array of trail specs)');
+    }
+    try {
+      return { kind: 'inline', specs: validateSpecs(parsed) };
+    } catch (e) {
+      const detail = e instanceof ProvisionError ? e.fields.map((f) => `${f.pointer || '/'}: ${f.message}`).join('; ') || e.message : 'invalid';
+      throw invalid('TRAIL_BASELINE', `holds invalid specs (${detail})`);
+    }
+  }
+  const file = env['TRAIL_BASELINE_FILE']?.trim();
+  if (file) return { kind: 'file', path: file };
+  const oss = env['TRAIL_BASELINE_OSS']?.trim();
+  if (oss) {
+    const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\/(.+)$/.exec(oss);
+    if (!m) throw invalid('TRAIL_BASELINE_OSS', 'must look like oss://bucket/key');
+    return { kind: 'oss', bucket: m[1]!, key: m[2]! };
+  }
+  return { kind: 'none' };
+}
+
+/** Reads and checks every option; throws a ProvisionError naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcContext): Config {
+  const region = (env['TRAIL_REGION'] || env['FC_REGION'] || env['ALIBABA_CLOUD_REGION'] || context?.region || 'cn-hangzhou').trim();
+  if (!REGION.test(region)) throw invalid('TRAIL_REGION', `"${region}" is not a region id`);
+
+  const memberRole = env['TRAIL_MEMBER_ROLE']?.trim() || DEFAULT_MEMBER_ROLE;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(memberRole)) throw invalid('TRAIL_MEMBER_ROLE', 'is not a RAM role name');
+
+  const accountsRaw = env['TRAIL_ACCOUNTS']?.trim() || 'rd';
+  let accounts: AccountsSource;
+  if (accountsRaw.toLowerCase() === 'rd') accounts = { kind: 'rd' };
+  else {
+    const ids = [...new Set(list(accountsRaw))];
+    const bad = ids.find((id) => !/^\d{1,20}$/.test(id));
+    if (bad !== undefined || ids.length === 0) throw invalid('TRAIL_ACCOUNTS', 'must be "rd" or comma-separated account ids');
+    accounts = { kind: 'list', ids };
+  }
+
+  const regions = [...new Set(list(env['TRAIL_REGIONS']))];
+  const badRegion = regions.find((r) => !REGION.test(r));
+  if (badRegion !== undefined) throw invalid('TRAIL_REGIONS', `holds "${badRegion}", not a region id`);
+
+  const auth = (env['TRAIL_HTTP_AUTH']?.trim().toLowerCase() || 'token') as Config['http']['auth'];
+  if (auth !== 'token' && auth !== 'fc') throw invalid('TRAIL_HTTP_AUTH', 'must be "token" or "fc"');
+  const tokens = list(env['TRAIL_HTTP_TOKENS']);
+  if (tokens.some((t) => t.length < 16)) throw invalid('TRAIL_HTTP_TOKENS', 'holds a token shorter than 16 characters');
+
+  const workerFunction = env['TRAIL_WORKER_FUNCTION']?.trim() || context?.function?.name || undefined;
+
+  const config: Config = {
+    region,
+    memberRole,
+    baseline: parseBaseline(env),
+    accounts,
+    regions: regions.length > 0 ? regions : [region],
+    concurrency: intVar(env, 'TRAIL_CONCURRENCY', 8, 1, 64),
+    fanoutThreshold: intVar(env, 'TRAIL_FANOUT_THRESHOLD', 50, 1, 100_000),
+    fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 10_000),
+    workerFunction,
+    vendingSource: env['TRAIL_VENDING_SOURCE']?.trim() || DEFAULT_VENDING_SOURCE,
+    http: {
+      auth,
+      tokenDigests: Object.freeze(tokens.map(tokenDigest)),
+      maxBodyBytes: intVar(env, 'TRAIL_HTTP_MAX_BODY', 64 * 1024, 1, 6 * 1024 * 1024),
+    },
+    dryRun: boolVar(env, 'TRAIL_DRY_RUN', false),
+    deadlineMarginMs: intVar(env, 'TRAIL_DEADLINE_MARGIN_MS', 10_000, 0, 600_000),
+  };
+  return config;
+}
+
+/**
+ * The epoch-ms deadline for cloud retries in this invocation: the function timeout (from the FC
+ * context) minus the configured margin, so there is always time left to answer.
+ */
+export function invocationDeadline(config: Config, context?: FcContext, startedAt = Date.now()): number {
+  const timeoutMs = (context?.function?.timeout ?? 120) * 1000;
+  return startedAt + Math.max(1_000, timeoutMs - config.deadlineMarginMs);
+}
+
+/** Reads the baseline specs, validated; `opts` are the home-region client options (for OSS). */
+export async function loadBaseline(config: Config, opts: ClientOptions, baseDir = process.cwd()): Promise<TrailSpec[]> {
+  const source = config.baseline;
+  switch (source.kind) {
+    case 'none':
+      return [];
+    case 'inline':
+      return source.specs;
+    case 'file': {
+      let text: string;
+      try {
+        text = await readFile(path.resolve(baseDir, source.path), 'utf8');
+      } catch {
+        throw invalid('TRAIL_BASELINE_FILE', `cannot be read (${source.path})`);
+      }
+      return parseSpecsText('TRAIL_BASELINE_FILE', text);
+    }
+    case 'oss': {
+      const text = await createOssClient(opts).getObjectText(source.bucket, source.key);
+      if (text === undefined) throw invalid('TRAIL_BASELINE_OSS', `names an object that does not exist (oss://${source.bucket}/${source.key})`);
+      return parseSpecsText('TRAIL_BASELINE_OSS', text);
+    }
+  }
+}
+
+function parseSpecsText(variable: string, text: string): TrailSpec[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalid(variable, 'does not hold valid JSON (expected an array of trail specs)');
+  }
+  try {
+    return validateSpecs(parsed);
+  } catch (e) {
+    const detail = e instanceof ProvisionError ? e.fields.map((f) => `${f.pointer || '/'}: ${f.message}`).join('; ') || e.message : 'invalid';
+    throw invalid(variable, `holds invalid specs (${detail})`);
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * Scheduled compliance remediation: the baseline specs must hold in every covered account and
+ * region. Per account × region × spec, ensureValidTrail observes (DescribeTrails), classifies
+ * (compliant / missing / not-logging / drifted, via the planner) and fixes (or, dryRun, reports).
+ *
+ * Scale: accounts come from Resource Directory ListAccounts (every page) or a configured list;
+ * they are worked on with bounded concurrency. Beyond TRAIL_FANOUT_THRESHOLD accounts one
+ * invocation would not finish in time, so the timer run only dispatches batches of accounts to
+ * the worker function asynchronously (FC async invocations, retried by FC) and reports the
+ * dispatch; each batch invocation remediates its accounts and reports them.
+ */
+import { randomUUID } from 'node:crypto';
+import { createCloud } from './cloud';
+import { createFcClient } from './cloud/fc';
+import { createResourceManagerClient } from './cloud/resourcemanager';
+import { createStsClient } from './cloud/sts';
+import { chunk, mapSettled } from './concurrency';
+import { loadBaseline, type Config } from './config';
+import { ProvisionError } from './errors';
+import { silentLogger, type Logger } from './log';
+import { ensureValidTrail } from './provisioner';
+import { buildReport, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
+import { errorSummary, memberCredentials } from './vending';
+import type { CredentialsProvider } from './cloud/types';
+import type { TrailSpec } from './spec';
+
+/** The async payload one worker invocation receives. */
+export interface BatchPayload {
+  kind: 'remediation-batch';
+  runId: string;
+  accounts: string[];
+  regions: string[];
+  dryRun: boolean;
+}
+
+export interface RemediationDeps {
+  config: Config;
+  /** The management account's credentials (ListAccounts, AssumeRole base, FC invoke). */
+  credentials: CredentialsProvider;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Retry deadline, epoch ms. */
+  deadline?: number;
+  /** The account the function runs in (FC context.accountId); asked from STS when absent. */
+  selfAccountId?: string;
+  /** The function's own name (default fan-out target). */
+  functionName?: string;
+  baseDir?: string;
+}
+
+/** Per-run overrides (timer payload JSON, or a manual invocation). */
+export interface RunOptions {
+  runId?: string;
+  dryRun?: boolean;
+  accounts?: string[];
+  regions?: string[];
+}
+
+async function selfAccount(deps: RemediationDeps): Promise<string> {
+  if (deps.selfAccountId) return deps.selfAccountId;
+  const id = await createStsClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env }).getCallerIdentity();
+  return (deps.selfAccountId = id.accountId);
+}
+
+/** The accounts to cover: the configured list, or every Resource Directory account (all pages). */
+export async function targetAccounts(deps: RemediationDeps): Promise<string[]> {
+  const { config } = deps;
+  if (config.accounts.kind === 'list') return config.accounts.ids;
+  const log = deps.logger ?? silentLogger;
+  const rm = createResourceManagerClient({ region: config.region, credentials: deps.credentials, env: deps.env });
+  const accounts = await rm.listAccounts({ onPage: (page, total) => log.debug('listing accounts', { page, total }) });
+  return accounts.map((a) => a.accountId);
+}
+
+/** Remediates `accounts` × `regions` for `specs`; returns the report (never throws per account). */
+export async function remediateAccounts(
+  accounts: readonly string[],
+  regions: readonly string[],
+  specs: readonly TrailSpec[],
+  deps: RemediationDeps,
+  opts: { runId: string; dryRun: boolean; mode: 'inline' | 'batch' },
+): Promise<Report> {
+  const startedAt = new Date().toISOString();
+  const { config } = deps;
+  const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: opts.mode });
+  const self = await selfAccount(deps);
+  let done = 0;
+  const total = accounts.length;
+
+  const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
+    // One credentials provider per account, shared by its regions (one AssumeRole per account).
+    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env);
+    const out: AccountRegionResult[] = [];
+    for (const region of regions) {
+      const cloud = createCloud({ region, credentials, env: deps.env, accountId });
+      const trails: TrailOutcome[] = [];
+      for (const spec of specs) {
+        try {
+          const r = await ensureValidTrail(spec, cloud, {
+            dryRun: opts.dryRun,
+            logger: log,
+            retry: deps.deadline ? { deadline: deps.deadline } : undefined,
+          });
+          trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true });
+        } catch (e) {
+          trails.push({ name: spec.Name, done: [], planned: [], ok: false, error: errorSummary(e) });
+        }
+      }
+      out.push({ accountId, region, trails });
+    }
+    done++;
+    log.info('progress', { accountsDone: done, accountsTotal: total, accountId });
+    return out;
+  });
+
+  const details = perAccount.flatMap((s, i) =>
+    s.ok ? s.value : regions.map((region) => ({ accountId: accounts[i]!, region, error: errorSummary(s.error), trails: [] })),
+  );
+  const report = buildReport(
+    { runId: opts.runId, mode: opts.mode, dryRun: opts.dryRun, startedAt, regions: [...regions], specs: specs.map((s) => s.Name), accounts: accounts.length },
+    details,
+  );
+  log.info('remediation finished', { counts: report.counts, fixed: report.fixed, failed: report.failed.length });
+  return report;
+}
+
+/** The timer run: inline when few accounts, else fan out batches to the worker function. */
+export async function runRemediation(run: RunOptions, deps: RemediationDeps): Promise<Report> {
+  const { config } = deps;
+  const runId = run.runId ?? randomUUID();
+  const dryRun = run.dryRun ?? config.dryRun;
+  const regions = run.regions ?? config.regions;
+  const log = (deps.logger ?? silentLogger).child({ runId });
+  const specs = await loadBaseline(config, { region: config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir);
+  if (specs.length === 0) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'No baseline trail specs are configured (TRAIL_BASELINE, TRAIL_BASELINE_FILE or TRAIL_BASELINE_OSS).' });
+  const accounts = run.accounts ?? (await targetAccounts(deps));
+  log.info('remediation started', { accounts: accounts.length, regions, specs: specs.map((s) => s.Name), dryRun });
+
+  if (accounts.length <= config.fanoutThreshold) {
+    return remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' });
+  }
+  return dispatchBatches(accounts, regions, specs, deps, { runId, dryRun });
+}
+
+async function dispatchBatches(
+  accounts: string[],
+  regions: string[],
+  specs: TrailSpec[],
+  deps: RemediationDeps,
+  opts: { runId: string; dryRun: boolean },
+): Promise<Report> {
+  const { config } = deps;
+  const startedAt = new Date().toISOString();
+  const worker = config.workerFunction ?? deps.functionName;
+  if (!worker) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'Fan-out needs TRAIL_WORKER_FUNCTION (or the function name from the FC context).' });
+  const fc = createFcClient({ region: config.region, credentials: deps.credentials, env: deps.env, accountId: await selfAccount(deps) });
+  const batches = chunk(accounts, config.fanoutBatch);
+  const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: 'fanout' });
+  const sent = await mapSettled(batches, config.concurrency, async (batch) => {
+    const payload: BatchPayload = { kind: 'remediation-batch', runId: opts.runId, accounts: batch, regions, dryRun: opts.dryRun };
+    return fc.invoke(worker, payload, 'async');
+  });
+  const dispatched: DispatchedBatch[] = sent.map((s, index) =>
+    s.ok ? { index, accounts: batches[index]!.length, ok: true, requestId: s.value.requestId } : { index, accounts: batches[index]!.length, ok: false, error: errorSummary(s.error) },
+  );
+  log.info('fanned out', { batches: dispatched.length, accepted: dispatched.filter((b) => b.ok).length, accounts: accounts.length });
+  const report = buildReport({ runId: opts.runId, mode: 'fanout', dryRun: opts.dryRun, startedAt, regions, specs: specs.map((s) => s.Name), accounts: accounts.length }, []);
+  report.batches = dispatched;
+  for (const b of dispatched) if (!b.ok && b.error) report.failed.push({ accountId: '', region: config.region, name: `batch-${b.index}`, ...b.error });
+  return report;
+}
+
+/** One worker invocation: remediate the batch's accounts. */
+export async function runBatch(payload: BatchPayload, deps: RemediationDeps): Promise<Report> {
+  const specs = await loadBaseline(deps.config, { region: deps.config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir);
+  return remediateAccounts(payload.accounts, payload.regions, specs, deps, { runId: payload.runId, dryRun: payload.dryRun, mode: 'batch' });
+}

@@ -1,0 +1,98 @@
+/**
+ * The compliance remediation report: machine-readable JSON (counts per classification, what was
+ * fixed, what failed with its Code/Message, per-account details) and a short text summary for
+ * humans (logs, notifications). Pure: built from per-account results, no I/O.
+ */
+import type { Action, Classification } from './planner';
+
+/** One trail spec in one account and region. */
+export interface TrailOutcome {
+  name: string;
+  /** How the trail stood before the run; undefined when the check itself failed. */
+  classification?: Classification;
+  /** Writes done (empty when compliant or dryRun). */
+  done: Action[];
+  /** Writes planned (what dryRun would do). */
+  planned: Action[];
+  ok: boolean;
+  error?: { Code: string; Message: string; RequestId?: string };
+}
+
+export interface AccountRegionResult {
+  accountId: string;
+  region: string;
+  /** Set when the account could not be worked on at all (e.g. AssumeRole refused). */
+  error?: { Code: string; Message: string; RequestId?: string };
+  trails: TrailOutcome[];
+}
+
+export interface DispatchedBatch {
+  index: number;
+  accounts: number;
+  ok: boolean;
+  requestId?: string;
+  error?: { Code: string; Message: string };
+}
+
+export interface Report {
+  runId: string;
+  mode: 'inline' | 'batch' | 'fanout';
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  /** Accounts covered (for fanout: accounts dispatched). */
+  accounts: number;
+  regions: string[];
+  specs: string[];
+  /** Trails per classification before the run; "error" when the check failed. */
+  counts: Record<Classification | 'error', number>;
+  /** Trails changed by this run. */
+  fixed: number;
+  /** Trails that need a change (dryRun: what would be fixed). */
+  nonCompliant: number;
+  failed: Array<{ accountId: string; region: string; name?: string; Code: string; Message: string }>;
+  details: AccountRegionResult[];
+  /** Fan-out only: the async invocations sent. */
+  batches?: DispatchedBatch[];
+}
+
+export function emptyCounts(): Report['counts'] {
+  return { compliant: 0, missing: 0, 'not-logging': 0, drifted: 0, error: 0 };
+}
+
+export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'regions' | 'specs' | 'accounts'>, details: AccountRegionResult[]): Report {
+  const counts = emptyCounts();
+  const failed: Report['failed'] = [];
+  let fixed = 0;
+  let nonCompliant = 0;
+  for (const d of details) {
+    if (d.error) failed.push({ accountId: d.accountId, region: d.region, ...d.error });
+    for (const t of d.trails) {
+      counts[t.classification ?? 'error']++;
+      if (t.classification && t.classification !== 'compliant') nonCompliant++;
+      if (t.done.length > 0) fixed++;
+      if (!t.ok && t.error) failed.push({ accountId: d.accountId, region: d.region, name: t.name, Code: t.error.Code, Message: t.error.Message });
+    }
+  }
+  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, details };
+}
+
+/** A few readable lines: what was checked, how it stood, what changed, what failed. */
+export function formatReport(report: Report): string {
+  const lines: string[] = [];
+  const c = report.counts;
+  if (report.mode === 'fanout') {
+    const sent = report.batches?.filter((b) => b.ok).length ?? 0;
+    lines.push(`Compliance run ${report.runId}: ${report.accounts} accounts × ${report.regions.length} region(s) fanned out to ${report.batches?.length ?? 0} async batches (${sent} accepted).`);
+    for (const b of report.batches ?? []) if (!b.ok) lines.push(`  batch ${b.index} (${b.accounts} accounts) not dispatched: ${b.error?.Code}: ${b.error?.Message}`);
+    return lines.join('\n');
+  }
+  lines.push(
+    `Compliance run ${report.runId}${report.dryRun ? ' (dry run)' : ''}: ${report.accounts} accounts × ${report.regions.length} region(s) × ${report.specs.length} spec(s).`,
+  );
+  lines.push(`  compliant ${c.compliant}, missing ${c.missing}, not logging ${c['not-logging']}, drifted ${c.drifted}, check failed ${c.error}.`);
+  lines.push(report.dryRun ? `  would fix ${report.nonCompliant}.` : `  fixed ${report.fixed}, failed ${report.failed.length}.`);
+  for (const f of report.failed.slice(0, 20)) lines.push(`  FAILED ${f.accountId}/${f.region}${f.name ? `/${f.name}` : ''}: ${f.Code}: ${f.Message}`);
+  if (report.failed.length > 20) lines.push(`  … and ${report.failed.length - 20} more failures.`);
+  return lines.join('\n');
+}

@@ -1,0 +1,220 @@
+/**
+ * The self-service HTTP API over a plain request/response pair (the FC HTTP trigger adapter and
+ * the local node:http server both map to it). Routes (docs/openapi.yaml describes them):
+ *
+ *   GET  /healthz                  liveness; no auth, no cloud call
+ *   GET  /schema                   the trail spec JSON Schema
+ *   GET  /trails                   DescribeTrails (with Status)
+ *   POST /trails[?dryRun=true]     ensure a spec: 201 when created, 200 otherwise (dryRun: the plan)
+ *   GET  /trails/{name}            the trail, its Status, IsLogging and last delivery errors
+ *   POST /trails/{name}/logging    StartLogging
+ *
+ * Every route but /healthz needs `Authorization: Bearer <token>` (constant-time digest match)
+ * unless TRAIL_HTTP_AUTH=fc; nothing reaches the cloud before that check. `x-trail-account-id`
+ * (or ?accountId=) works in a member account through AssumeRole. Errors are the ActionTrail
+ * envelope {RequestId, Code, Message[, Errors]} with the documented status; never a stack trace.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createCloud } from './cloud';
+import { tokenDigest, type Config } from './config';
+import { ProvisionError } from './errors';
+import { silentLogger, type Logger } from './log';
+import { ensureTrail } from './provisioner';
+import { trailSpecSchema } from './schema';
+import { memberCredentials } from './vending';
+import type { Cloud, CredentialsProvider } from './cloud/types';
+
+export interface HttpRequest {
+  method: string;
+  /** Decoded path, without query string. */
+  path: string;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  query: Record<string, string>;
+  body: Buffer;
+  requestId: string;
+}
+
+export interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface SelfServiceDeps {
+  config: Config;
+  /** The function's own credentials (base for AssumeRole into member accounts). */
+  credentials: CredentialsProvider;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Retry deadline, epoch ms. */
+  deadline?: number;
+}
+
+const TRAIL_NAME = /^[a-z][a-z0-9_-]{5,35}$/;
+
+function json(statusCode: number, body: unknown, extra: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra }, body: JSON.stringify(body) };
+}
+
+function errorResponse(e: ProvisionError, requestId: string): HttpResponse {
+  const extra: Record<string, string> = e.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
+  return json(e.status, e.toEnvelope(requestId), extra);
+}
+
+/**
+ * True when the Authorization header carries one of the configured tokens. Compares SHA-256
+ * digests with timingSafeEqual against every token (no early exit), so timing reveals neither
+ * the tokens nor which one matched.
+ */
+export function isAuthorized(header: string | undefined, digests: readonly Buffer[]): boolean {
+  const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
+  if (!m || digests.length === 0) return false;
+  const presented = tokenDigest(m[1]!);
+  let ok = false;
+  for (const d of digests) ok = timingSafeEqual(presented, d) || ok;
+  return ok;
+}
+
+function isJson(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+}
+
+function parseJsonBody(req: HttpRequest, config: Config): unknown {
+  if (req.body.length > config.http.maxBodyBytes) {
+    throw new ProvisionError({ code: 'PayloadTooLarge', message: `The request body is larger than ${config.http.maxBodyBytes} bytes.` });
+  }
+  if (!isJson(req.headers['content-type'])) throw new ProvisionError({ code: 'UnsupportedMediaType' });
+  try {
+    return JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw new ProvisionError({
+      code: 'InvalidQueryParameter',
+      status: 400,
+      message: 'The request body is not valid JSON.',
+      fields: [{ pointer: '', rule: 'json', message: 'The request body is not valid JSON.' }],
+    });
+  }
+}
+
+function flag(value: string | undefined): boolean | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim().toLowerCase();
+  if (v === 'true' || v === '1' || v === '') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new ProvisionError({
+    code: 'InvalidQueryParameter',
+    message: 'dryRun must be true or false.',
+    fields: [{ pointer: '/dryRun', rule: 'type', message: 'dryRun must be true or false' }],
+  });
+}
+
+/** The Cloud for this request: the function's own account, or a member account via AssumeRole. */
+function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
+  const accountId = req.headers['x-trail-account-id'] ?? req.query['accountId'];
+  if (accountId === undefined || accountId === '') return createCloud({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
+  if (!/^\d{1,20}$/.test(accountId)) {
+    throw new ProvisionError({
+      code: 'InvalidQueryParameter',
+      message: 'The account id must be digits.',
+      fields: [{ pointer: '/accountId', rule: 'pattern', message: 'accountId must be a numeric account id' }],
+    });
+  }
+  const credentials = memberCredentials(deps.config, deps.credentials, accountId, deps.env);
+  return createCloud({ region: deps.config.region, credentials, env: deps.env, accountId });
+}
+
+type Route = (req: HttpRequest, deps: SelfServiceDeps, params: string[]) => Promise<HttpResponse>;
+
+const routes: Array<{ pattern: RegExp; methods: Record<string, Route> }> = [
+  {
+    pattern: /^\/schema$/,
+    methods: { GET: async () => json(200, trailSpecSchema) },
+  },
+  {
+    pattern: /^\/trails$/,
+    methods: {
+      GET: async (req, deps) => {
+        const trails = await cloudFor(req, deps).actiontrail.describeTrails();
+        return json(200, { RequestId: req.requestId, TrailList: trails });
+      },
+      POST: async (req, deps) => {
+        const body = parseJsonBody(req, deps.config);
+        const dryRun = flag(req.query['dryRun']) ?? deps.config.dryRun;
+        const result = await ensureTrail(body, cloudFor(req, deps), {
+          dryRun,
+          logger: deps.logger,
+          retry: deps.deadline ? { deadline: deps.deadline } : undefined,
+        });
+        return json(result.done.includes('CreateTrail') ? 201 : 200, { RequestId: req.requestId, ...result });
+      },
+    },
+  },
+  {
+    pattern: /^\/trails\/([^/]+)$/,
+    methods: {
+      GET: async (req, deps, [name]) => {
+        const cloud = cloudFor(req, deps);
+        const trail = (await cloud.actiontrail.describeTrails({ names: [name!], includeOrganizationTrail: true })).find((t) => t.Name === name);
+        if (!trail) throw new ProvisionError({ code: 'TrailNotFoundException' });
+        const { RequestId: _r, ...status } = await cloud.actiontrail.getTrailStatus(name!, Boolean(trail.IsOrganizationTrail));
+        return json(200, { RequestId: req.requestId, Trail: trail, Status: trail.Status, ...status });
+      },
+    },
+  },
+  {
+    pattern: /^\/trails\/([^/]+)\/logging$/,
+    methods: {
+      POST: async (req, deps, [name]) => {
+        const started = await cloudFor(req, deps).actiontrail.startLogging(name!);
+        return json(200, { RequestId: started.RequestId || req.requestId, Name: name });
+      },
+    },
+  },
+];
+
+async function route(req: HttpRequest, deps: SelfServiceDeps): Promise<HttpResponse> {
+  for (const r of routes) {
+    const m = r.pattern.exec(req.path);
+    if (!m) continue;
+    const params = m.slice(1).map((p) => p ?? '');
+    if (params.length > 0 && !TRAIL_NAME.test(params[0]!)) {
+      throw new ProvisionError({
+        code: 'InvalidTrailNameException',
+        fields: [{ pointer: '/Name', rule: 'pattern', message: '/Name must match ^[a-z][a-z0-9_-]{5,35}$' }],
+      });
+    }
+    const fn = r.methods[req.method.toUpperCase()];
+    if (!fn) throw new ProvisionError({ code: 'MethodNotAllowed' });
+    return fn(req, deps, params);
+  }
+  throw new ProvisionError({ code: 'NotFound' });
+}
+
+/** Answers one request; never throws and never leaks a stack trace. */
+export async function handleHttp(req: HttpRequest, deps: SelfServiceDeps): Promise<HttpResponse> {
+  const log = (deps.logger ?? silentLogger).child({ requestId: req.requestId, method: req.method, path: req.path });
+  const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
+  if (path === '/healthz') {
+    return req.method.toUpperCase() === 'GET' || req.method.toUpperCase() === 'HEAD'
+      ? json(200, { status: 'ok' })
+      : errorResponse(new ProvisionError({ code: 'MethodNotAllowed' }), req.requestId);
+  }
+  if (deps.config.http.auth === 'token' && !isAuthorized(req.headers['authorization'], deps.config.http.tokenDigests)) {
+    log.warn('unauthorized');
+    return errorResponse(new ProvisionError({ code: 'Unauthorized' }), req.requestId);
+  }
+  try {
+    const res = await route({ ...req, path }, deps);
+    log.info('answered', { status: res.statusCode });
+    return res;
+  } catch (e) {
+    if (e instanceof ProvisionError) {
+      log.info('answered with error', { status: e.status, code: e.code });
+      return errorResponse(e, req.requestId);
+    }
+    log.error('unexpected failure', { error: e });
+    return errorResponse(new ProvisionError({ code: 'InternalError' }), req.requestId);
+  }
+}
