@@ -10,7 +10,8 @@
  * Access: a bucket is readable by its owner, by accounts in `readers` and, with a public ACL, by
  * anyone; objects are writable by the owner, by `writers` and with public-read-write. Everyone
  * else gets OSS's 403 AccessDenied. A bucket called on another region's endpoint gets OSS's 403
- * AccessDenied "must be addressed using the specified endpoint" (with Endpoint).
+ * AccessDenied "must be addressed using the specified endpoint" (with Endpoint), except
+ * GetBucketLocation, which only the owner may call and which answers on any endpoint.
  */
 import { createHash } from 'node:crypto';
 import type { EmuAccount, EmuBucket, EmuObject, World } from '../state';
@@ -76,7 +77,9 @@ function requireBucket(req: EmuRequest, world: World): { owner: EmuAccount; buck
   const found = findBucket(world, name);
   if (!found) throw new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: name });
   const region = endpointRegion(req);
-  if (region && region !== found.bucket.region) {
+  // GetBucketLocation is how clients find the right endpoint, so it answers on any endpoint
+  // (an assumption: OSS's docs do not say; S3 behaves this way and OSS tools rely on it).
+  if (region && region !== found.bucket.region && !has(req, 'location')) {
     throw new OssError(
       403,
       'AccessDenied',
@@ -228,9 +231,13 @@ export const ossService: ServiceHandler = (req, world) => {
   const key = objectKey(req, bucket.name);
   if (key === '') {
     if (req.method !== 'GET') throw notImplemented(req);
+    // GetBucketLocation: only the bucket owner may ask (OSS docs).
+    if (has(req, 'location')) {
+      if (req.caller.accountId !== owner.id) throw denied();
+      return xmlDoc(`<LocationConstraint>oss-${xml(bucket.region)}</LocationConstraint>`);
+    }
     if (!canRead(req, owner, bucket)) throw denied();
     if (has(req, 'bucketInfo')) return bucketInfo(owner, bucket);
-    if (has(req, 'location')) return xmlDoc(`<LocationConstraint>oss-${xml(bucket.region)}</LocationConstraint>`);
     if (Object.keys(req.query).every((k) => ['prefix', 'marker', 'max-keys', 'delimiter', 'encoding-type', 'list-type', 'continuation-token', 'start-after', 'fetch-owner'].includes(k))) {
       return listObjects(req, owner, bucket);
     }

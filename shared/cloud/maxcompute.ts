@@ -1,0 +1,72 @@
+/**
+ * MaxCompute client module: OpenAPI 2022-01-04 GetProject through @alicloud/openapi-core.
+ *
+ * @alicloud/maxcompute20220104 is not in our registry, so this does what the generated SDK does
+ * inside: callApi with an ROA GET on /api/v1/projects/{projectName}, signed ACS3-HMAC-SHA256 by
+ * openapi-core with the shared @alicloud/credentials object. One client per region, built lazily.
+ *
+ * Codes: a missing project is 404 "ODPS-0420111" (Project not found) on MaxCompute's REST API;
+ * the OpenAPI gateway documents "OBJECT_NOT_EXIST" too, and older SDKs report "NoSuchObject".
+ * Access denied is 403 "ODPS-0420095". Any 404/403 is classified by status as a fallback.
+ */
+import OpenApiClient, { $OpenApiUtil } from '@alicloud/openapi-core';
+import type { ClientOptions } from './options';
+import { endpointFor } from './endpoints';
+import { toSdkCredential } from './credentials';
+import { fromSdkError } from './sdk-error';
+import type { MaxComputeApi } from './types';
+
+const MISSING = new Set(['ODPS-0420111', 'OBJECT_NOT_EXIST', 'NoSuchObject', 'ProjectNotFound', 'NoSuchProject']);
+const DENIED = new Set(['ODPS-0420095', 'AccessDenied', 'NoPermission', 'Forbidden', 'Forbidden.RAM']);
+
+type Runtime = Parameters<OpenApiClient['callApi']>[2];
+
+export function createMaxComputeClient(opts: ClientOptions): MaxComputeApi {
+  const clients = new Map<string, OpenApiClient>();
+
+  function clientFor(region: string): OpenApiClient {
+    let client = clients.get(region);
+    if (!client) {
+      const { endpoint, protocol } = endpointFor('maxcompute', region, { env: opts.env, accountId: opts.accountId });
+      client = new OpenApiClient(
+        new $OpenApiUtil.Config({
+          credential: toSdkCredential(opts.credentials),
+          endpoint,
+          protocol,
+          regionId: region,
+          readTimeout: opts.readTimeoutMs,
+          connectTimeout: opts.connectTimeoutMs,
+        }),
+      );
+      clients.set(region, client);
+    }
+    return client;
+  }
+
+  return {
+    async projectExists(project, region = opts.region) {
+      const params = new $OpenApiUtil.Params({
+        action: 'GetProject',
+        version: '2022-01-04',
+        protocol: 'HTTPS',
+        pathname: `/api/v1/projects/${encodeURIComponent(project)}`,
+        method: 'GET',
+        authType: 'AK',
+        style: 'ROA',
+        reqBodyType: 'json',
+        bodyType: 'json',
+      });
+      try {
+        // A plain runtime object: callApi only reads its fields (as the generated SDKs' RuntimeOptions).
+        await clientFor(region).callApi(params, new $OpenApiUtil.OpenApiRequest({}), {} as Runtime);
+        return 'exists';
+      } catch (e) {
+        const err = fromSdkError(e);
+        // A 404 from the gateway itself (InvalidApi.*, wrong endpoint) says nothing about the project.
+        if (MISSING.has(err.code) || (err.status === 404 && !err.code.startsWith('InvalidApi'))) return 'missing';
+        if (DENIED.has(err.code) || err.status === 403) return 'denied';
+        throw err;
+      }
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * Simple Log Service client module over @alicloud/sls20201230.
+ *
+ * The SDK sends each call to "<project>.<endpoint>" (gateway-sls) and signs it with SLS's own
+ * "LOG <ak>:<sig>" scheme (v1, HMAC-SHA256 via x-log-signaturemethod); credentials come from the
+ * shared @alicloud/credentials object, so refreshed STS tokens are picked up per call. One SDK
+ * client per region, built on first use.
+ */
+import SlsClient, { ListLogStoresRequest } from '@alicloud/sls20201230';
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import type { ClientOptions } from './options';
+import { endpointFor } from './endpoints';
+import { toSdkCredential } from './credentials';
+import { fromSdkError } from './sdk-error';
+import type { SlsApi } from './types';
+
+export interface SlsClientApi extends SlsApi {
+  /** ListLogStores, every page: the logstore names of a project. */
+  listLogstores(project: string, region?: string): Promise<string[]>;
+}
+
+/** Largest page ListLogStores serves. */
+const PAGE = 500;
+
+export function createSlsClient(opts: ClientOptions): SlsClientApi {
+  const clients = new Map<string, SlsClient>();
+
+  function clientFor(region: string): SlsClient {
+    let client = clients.get(region);
+    if (!client) {
+      const { endpoint, protocol } = endpointFor('sls', region, { env: opts.env, accountId: opts.accountId });
+      client = new SlsClient(
+        new $OpenApiUtil.Config({
+          credential: toSdkCredential(opts.credentials),
+          endpoint,
+          protocol,
+          regionId: region,
+          readTimeout: opts.readTimeoutMs,
+          connectTimeout: opts.connectTimeoutMs,
+        }),
+      );
+      clients.set(region, client);
+    }
+    return client;
+  }
+
+  return {
+    async projectExists(project, region = opts.region) {
+      try {
+        await clientFor(region).getProject(project);
+        return 'exists';
+      } catch (e) {
+        const err = fromSdkError(e);
+        if (err.code === 'ProjectNotExist') return 'missing';
+        if (err.code === 'Unauthorized' || err.status === 401 || err.status === 403) return 'denied';
+        throw err;
+      }
+    },
+
+    async listLogstores(project, region = opts.region) {
+      const names: string[] = [];
+      try {
+        for (let offset = 0; ; offset += PAGE) {
+          const res = await clientFor(region).listLogStores(project, new ListLogStoresRequest({ offset, size: PAGE }));
+          const page = res.body?.logstores ?? [];
+          names.push(...page);
+          const total = res.body?.total ?? 0;
+          if (page.length < PAGE || names.length >= total) break;
+        }
+      } catch (e) {
+        throw fromSdkError(e);
+      }
+      return names;
+    },
+  };
+}
