@@ -1,9 +1,127 @@
 /**
- * Fault injection. STUB: adds the configured base latency only.
+ * Fault injection, applied after signature verification (so a rejected signature is never
+ * masked by a fault): a base latency on every call, then each rule of world.faults whose match
+ * fits the call ("*", "<service>", or "<service>:<Action>"; OSS/SLS calls have no POP action and
+ * match "<service>:<HTTP method>"). A seeded PRNG (mulberry32 from faults.seed) draws once per
+ * matching rule per call, so a run with the same seed and the same calls fails the same calls.
+ *
+ * Kinds: throttle and error5xx throw the service's own error (POP, OSS, SLS codes below);
+ * latency sleeps rule.ms; drop returns 'drop' (the server destroys the socket). A rule with
+ * `times` applies at most that many times.
+ *
+ * Tests may assign world.faults directly: a new FaultConfig object (or a new seed) resets the PRNG
+ * and the `times` budgets. setFaults() does the same explicitly.
  */
-import type { World } from './state';
-import type { EmuRequest } from './types';
+import type { FaultConfig, FaultRule, World } from './state';
+import { EmuError, type EmuRequest } from './types';
+import { familyOf } from './signature/errors';
 
-export async function applyFaults(_req: EmuRequest, world: World): Promise<void | 'drop'> {
-  if (world.faults.latencyMs) await new Promise((r) => setTimeout(r, world.faults.latencyMs));
+interface FaultState {
+  config: FaultConfig;
+  seed: number;
+  next: () => number;
+  used: WeakMap<FaultRule, number>;
+}
+
+const states = new WeakMap<World, FaultState>();
+
+/** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; floats in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function stateFor(world: World): FaultState {
+  const config = world.faults;
+  const seed = config.seed ?? 1;
+  let s = states.get(world);
+  if (!s || s.config !== config || s.seed !== seed) {
+    s = { config, seed, next: mulberry32(seed), used: new WeakMap() };
+    states.set(world, s);
+  }
+  return s;
+}
+
+/** Replaces the fault configuration at runtime (also resets the PRNG and the `times` budgets). */
+export function setFaults(world: World, faults: FaultConfig): void {
+  world.faults = faults;
+  states.delete(world);
+}
+
+/** Removes every fault. */
+export function clearFaults(world: World): void {
+  setFaults(world, { rules: [] });
+}
+
+export function ruleMatches(match: string, req: EmuRequest): boolean {
+  if (match === '*' || match === req.service) return true;
+  const i = match.indexOf(':');
+  if (i < 0 || match.slice(0, i) !== req.service) return false;
+  return match.slice(i + 1) === (req.action ?? req.method);
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The service's throttling error, as each family reports it. */
+export function throttleError(req: EmuRequest): EmuError {
+  switch (familyOf(req.service)) {
+    case 'oss':
+      return new EmuError(503, 'SlowDown', 'Please reduce your request rate.');
+    case 'sls':
+      return req.method === 'GET'
+        ? new EmuError(403, 'ReadQuotaExceed', 'Read quota is exceeded.')
+        : new EmuError(403, 'WriteQuotaExceed', 'Write quota is exceeded.');
+    default:
+      return new EmuError(400, 'Throttling.User', 'Request was denied due to user flow control.');
+  }
+}
+
+/** A server-side failure: 503 (unavailable) or 500 (internal), chosen by the seeded PRNG. */
+export function serverError(req: EmuRequest, unavailable: boolean): EmuError {
+  switch (familyOf(req.service)) {
+    case 'oss':
+      return unavailable
+        ? new EmuError(503, 'ServiceUnavailable', 'Service is temporarily unavailable, please try again later.')
+        : new EmuError(500, 'InternalError', 'We encountered an internal error. Please try again.');
+    case 'sls':
+      return unavailable
+        ? new EmuError(503, 'ServerBusy', 'The server is busy, please try again later.')
+        : new EmuError(500, 'InternalServerError', 'Internal server error.');
+    default:
+      return unavailable
+        ? new EmuError(503, 'ServiceUnavailable', 'The request has failed due to a temporary failure of the server.')
+        : new EmuError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
+  }
+}
+
+export async function applyFaults(req: EmuRequest, world: World): Promise<void | 'drop'> {
+  const config = world.faults;
+  if (config.latencyMs) await sleep(config.latencyMs);
+  if (config.rules.length === 0) return;
+  const s = stateFor(world);
+  for (const rule of config.rules) {
+    if (!ruleMatches(rule.match, req)) continue;
+    const roll = s.next();
+    if (roll >= rule.rate) continue;
+    const used = s.used.get(rule) ?? 0;
+    if (rule.times !== undefined && used >= rule.times) continue;
+    s.used.set(rule, used + 1);
+    switch (rule.kind) {
+      case 'latency':
+        await sleep(rule.ms ?? 0);
+        break;
+      case 'drop':
+        return 'drop';
+      case 'throttle':
+        throw throttleError(req);
+      case 'error5xx':
+        throw serverError(req, s.next() < 0.5);
+    }
+  }
 }

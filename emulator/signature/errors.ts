@@ -1,0 +1,51 @@
+/**
+ * Authentication failures in each service family's own codes, as the real services return them:
+ * POP APIs (ActionTrail, STS, RAM, Resource Manager, MaxCompute, FC), OSS, and SLS.
+ * Messages never echo keys, tokens or signatures.
+ */
+import { EmuError, type ServiceName } from '../types';
+import type { KeyProblem } from './keys';
+
+export type Family = 'pop' | 'oss' | 'sls';
+export type AuthProblem = KeyProblem | 'badSignature' | 'incomplete';
+
+export function familyOf(service: ServiceName): Family {
+  return service === 'oss' ? 'oss' : service === 'sls' ? 'sls' : 'pop';
+}
+
+const POP: Record<AuthProblem, [number, string, string]> = {
+  unknownKey: [404, 'InvalidAccessKeyId.NotFound', 'Specified access key is not found.'],
+  badSignature: [400, 'SignatureDoesNotMatch', 'Specified signature is not matched with our calculation.'],
+  incomplete: [400, 'IncompleteSignature', 'The request signature does not conform to Aliyun standards.'],
+  missingToken: [400, 'MissingSecurityToken', 'SecurityToken is mandatory for this action.'],
+  tokenMismatch: [400, 'InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.'],
+  tokenExpired: [400, 'InvalidSecurityToken.Expired', 'Specified SecurityToken is expired.'],
+  unexpectedToken: [400, 'InvalidSecurityToken.MismatchWithAccessKey', 'Specified SecurityToken mismatch with the AccessKey.'],
+};
+
+const OSS: Record<AuthProblem, [number, string, string]> = {
+  unknownKey: [403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.'],
+  badSignature: [403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.'],
+  incomplete: [403, 'AccessDenied', 'You have no right to access this object because of bucket acl.'],
+  missingToken: [403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.'],
+  tokenMismatch: [403, 'InvalidSecurityToken', 'The security token you provided is invalid.'],
+  tokenExpired: [403, 'SecurityTokenExpired', 'The security token you provided has expired.'],
+  unexpectedToken: [403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.'],
+};
+
+const SLS: Record<AuthProblem, [number, string, string]> = {
+  unknownKey: [401, 'Unauthorized', 'The AccessKeyId is unauthorized.'],
+  badSignature: [401, 'SignatureNotMatch', 'Signature not matched with our calculation.'],
+  incomplete: [401, 'Unauthorized', 'The request is not signed.'],
+  missingToken: [401, 'Unauthorized', 'The AccessKeyId is unauthorized.'],
+  tokenMismatch: [401, 'Unauthorized', 'The security token you provided is invalid.'],
+  tokenExpired: [401, 'Unauthorized', 'The security token you provided has expired.'],
+  unexpectedToken: [401, 'Unauthorized', 'The AccessKeyId is unauthorized.'],
+};
+
+const TABLES: Record<Family, Record<AuthProblem, [number, string, string]>> = { pop: POP, oss: OSS, sls: SLS };
+
+export function authError(service: ServiceName, problem: AuthProblem): EmuError {
+  const [status, code, message] = TABLES[familyOf(service)][problem];
+  return new EmuError(status, code, message);
+}

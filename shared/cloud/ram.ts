@@ -1,0 +1,90 @@
+/**
+ * RamApi on the generic @alicloud/openapi-core client (no RAM SDK in the registry): GetRole of
+ * RAM 2015-05-01, POP RPC, ACS3 signature, global endpoint ram.aliyuncs.com, built exactly as the
+ * generated SDKs build their calls (Params + OpenApiRequest into callApi).
+ *
+ * getRole returns undefined when the role does not exist (EntityNotExist.Role), and the service
+ * principals of its trust policy (Statement[].Principal.Service, a string or a list) so callers
+ * can check that a write role trusts actiontrail.aliyuncs.com.
+ */
+import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
+import { toSdkCredential } from './credentials';
+import { endpointFor } from './endpoints';
+import type { ClientOptions } from './options';
+import { fromSdkError } from './sdk-error';
+import type { RamApi } from './types';
+
+/** callApi only reads fields of its runtime argument, so an empty object means the defaults. */
+type Runtime = Parameters<OpenApi['callApi']>[2];
+
+interface TrustStatement {
+  Effect?: string;
+  Action?: string | string[];
+  Principal?: { Service?: string | string[]; RAM?: string | string[] };
+}
+
+/** Service principals allowed to assume the role by a RAM trust policy document. */
+export function trustedServicesOf(policyDocument: string | undefined): string[] {
+  if (!policyDocument) return [];
+  let doc: { Statement?: TrustStatement[] };
+  try {
+    doc = JSON.parse(policyDocument) as { Statement?: TrustStatement[] };
+  } catch {
+    return [];
+  }
+  const out = new Set<string>();
+  for (const st of doc.Statement ?? []) {
+    if (st.Effect && st.Effect !== 'Allow') continue;
+    const actions = ([] as string[]).concat(st.Action ?? []);
+    if (actions.length > 0 && !actions.includes('sts:AssumeRole')) continue;
+    for (const s of ([] as string[]).concat(st.Principal?.Service ?? [])) out.add(s);
+  }
+  return [...out];
+}
+
+export function createRamClient(opts: ClientOptions): RamApi {
+  let client: OpenApi | undefined;
+  const sdk = (): OpenApi => {
+    if (!client) {
+      const { endpoint, protocol } = endpointFor('ram', opts.region, { env: opts.env });
+      client = new OpenApi(
+        new $OpenApiUtil.Config({
+          credential: toSdkCredential(opts.credentials),
+          endpoint,
+          protocol,
+          regionId: opts.region,
+          connectTimeout: opts.connectTimeoutMs,
+          readTimeout: opts.readTimeoutMs,
+        }),
+      );
+    }
+    return client;
+  };
+
+  return {
+    async getRole(roleName) {
+      const params = new $OpenApiUtil.Params({
+        action: 'GetRole',
+        version: '2015-05-01',
+        protocol: 'HTTPS',
+        pathname: '/',
+        method: 'POST',
+        authType: 'AK',
+        style: 'RPC',
+        reqBodyType: 'formData',
+        bodyType: 'json',
+      });
+      const request = new $OpenApiUtil.OpenApiRequest({ query: { RoleName: roleName } });
+      let body: { Role?: { Arn?: string; AssumeRolePolicyDocument?: string } } | undefined;
+      try {
+        body = (await sdk().callApi(params, request, {} as Runtime)).body as typeof body;
+      } catch (e) {
+        const err = fromSdkError(e);
+        if (err.code === 'EntityNotExist.Role') return undefined;
+        throw err;
+      }
+      if (!body?.Role?.Arn) return undefined;
+      return { arn: body.Role.Arn, trustedServices: trustedServicesOf(body.Role.AssumeRolePolicyDocument) };
+    },
+  };
+}
