@@ -96,23 +96,25 @@ export function createOssClient(opts: ClientOptions): OssClient {
     return 'exists';
   }
 
-  return {
-    async bucketExists(bucket, region = opts.region) {
-      try {
-        return await getBucketInfo(bucket, region);
-      } catch (e) {
-        const err = toProvisionError(e);
-        if (err.code === 'NoSuchBucket') return 'missing';
-        if (err.code === 'AccessDenied' && WRONG_ENDPOINT.test(err.message)) {
-          // The bucket lives in another region: ask where (owner only), then check it on its own
-          // endpoint. A non-owner cannot learn the region, and is told 'denied' (pass the region).
-          const actual = await bucketRegion(bucket, region).catch(() => undefined);
-          if (actual && actual !== region) return this.bucketExists(bucket, actual);
-        }
-        if (err.code === 'AccessDenied' || err.status === 403) return 'denied';
-        throw err;
+  async function bucketExists(bucket: string, region = opts.region): Promise<Existence> {
+    try {
+      return await getBucketInfo(bucket, region);
+    } catch (e) {
+      const err = toProvisionError(e);
+      if (err.code === 'NoSuchBucket') return 'missing';
+      if (err.code === 'AccessDenied' && WRONG_ENDPOINT.test(err.message)) {
+        // The bucket lives in another region: ask where (owner only), then check it on its own
+        // endpoint. A non-owner cannot learn the region, and is told 'denied' (pass the region).
+        const actual = await bucketRegion(bucket, region).catch(() => undefined);
+        if (actual && actual !== region) return bucketExists(bucket, actual);
       }
-    },
+      if (err.code === 'AccessDenied' || err.status === 403) return 'denied';
+      throw err;
+    }
+  }
+
+  return {
+    bucketExists,
 
     bucketRegion,
 
