@@ -26,7 +26,7 @@ export function fromSdkError(e: unknown): ProvisionError {
     status?: number;
     message?: string;
     name?: string;
-    data?: { RequestId?: string; requestId?: string; Code?: string; Message?: string; message?: string; errorCode?: string; errorMessage?: string; statusCode?: number };
+    data?: { RequestId?: string; requestId?: string; Code?: string; Message?: string; message?: string; errorCode?: string; errorMessage?: string; statusCode?: number; httpCode?: number };
     requestId?: string;
   };
   const data = err.data ?? {};
@@ -36,7 +36,7 @@ export function fromSdkError(e: unknown): ProvisionError {
       ? 'ETIMEDOUT'
       : undefined;
   const code = data.Code ?? data.errorCode ?? err.code ?? networkCode ?? 'InternalError';
-  const status = err.statusCode ?? data.statusCode ?? err.status ?? (NETWORK_CODES.has(code) ? 503 : 500);
+  const status = err.statusCode ?? data.statusCode ?? data.httpCode ?? err.status ?? (NETWORK_CODES.has(code) ? 503 : 500);
   const requestId = data.RequestId ?? data.requestId ?? err.requestId;
   const rawMessage = data.Message ?? data.errorMessage ?? data.message ?? err.message ?? code;
   // SDK messages look like "code: 400, <message> request id: <id>"; keep the service's message only.
