@@ -115,12 +115,15 @@ describe('s.yaml as written', () => {
     expect(propsOf(written, 'selfservice')['environmentVariables'].TRAIL_HTTP_AUTH).toBe('fc');
   });
 
-  it('runs the remediation sweep on an enabled six-field cron with a JSON payload', () => {
+  it('runs the remediation sweep on an enabled six-field cron with a payload the function accepts', async () => {
+    const { parseRemediationEvent } = await import('../functions/remediation/event');
     const [timer] = triggersOf(written, 'remediation');
     const config = timer!['triggerConfig'];
     expect(config.enable).toBe(true);
     expect(String(config.cronExpression).trim().split(/\s+/)).toHaveLength(6);
-    expect(JSON.parse(config.payload)).toBeTypeOf('object');
+    // The event FC's timer trigger sends: {triggerTime, triggerName, payload}.
+    const event = { triggerTime: '2024-01-01T00:17:00Z', triggerName: timer!['triggerName'], payload: config.payload };
+    expect(parseRemediationEvent(Buffer.from(JSON.stringify(event)))).toEqual({ kind: 'run', run: expect.objectContaining({ dryRun: false }), trigger: 'sweep' });
   });
 
   it('dead-letters failed asynchronous invocations after bounded retries', () => {
