@@ -1,0 +1,238 @@
+/**
+ * Self-service HTTP API end to end: FC HTTP trigger events into the real handler, the real SDK
+ * clients over HTTP against the emulator; plus the local node:http adapter.
+ */
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../emulator/server';
+import type { SeedFile } from '../emulator/state';
+import { staticCredentials } from '../shared/cloud/credentials';
+import { createLogger } from '../shared/log';
+import { createHandler } from '../functions/selfservice';
+import { createLocalHttpServer } from '../functions/selfservice/local';
+import type { FcHttpEvent } from '../functions/selfservice/event';
+
+const REGION = 'cn-hangzhou';
+const OWNER = '1200000000000001';
+const MEMBER = '2200000000000001';
+const TOKEN = 'tok-0123456789abcdef-selfservice';
+const OTHER_TOKEN = 'tok-fedcba9876543210-second';
+const key = (id: string) => ({ accessKeyId: `LTAIself${id}`, accessKeySecret: `self-secret-${id}-0123456789` });
+
+const seed: SeedFile = {
+  defaultRegion: REGION,
+  accounts: [
+    {
+      id: OWNER,
+      rdRole: 'management',
+      accessKeys: [key(OWNER)],
+      buckets: [{ name: `self-audit-${OWNER}`, region: REGION }],
+      roles: [],
+    },
+    {
+      id: MEMBER,
+      rdRole: 'member',
+      roles: [{ name: 'ResourceDirectoryAccountAccessRole', trustedServices: [], trustedAccounts: [OWNER], grants: ['*'] }],
+      buckets: [{ name: `self-audit-${MEMBER}`, region: REGION }],
+    },
+  ],
+};
+
+let emu: Emulator;
+let handler: ReturnType<typeof createHandler>;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  emu = await createEmulator({ seed });
+  handler = createHandler({
+    env: { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_HTTP_TOKENS: `${TOKEN},${OTHER_TOKEN}`, TRAIL_HTTP_MAX_BODY: '2048' },
+    credentials: staticCredentials(key(OWNER)),
+    logger: createLogger({ test: 'selfservice' }, { write: (l) => logs.push(l) }),
+  });
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+interface Req {
+  method?: string;
+  path: string;
+  body?: string | Buffer;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+  token?: string | null;
+}
+
+async function call(r: Req): Promise<{ status: number; body: any; headers: Record<string, string> }> {
+  const headers: Record<string, string> = { ...(r.headers ?? {}) };
+  if (r.token !== null) headers['Authorization'] = `Bearer ${r.token ?? TOKEN}`;
+  if (r.body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) headers['Content-Type'] = 'application/json';
+  const binary = Buffer.isBuffer(r.body);
+  const ev: FcHttpEvent = {
+    version: 'v1',
+    rawPath: r.path,
+    body: r.body === undefined ? '' : binary ? (r.body as Buffer).toString('base64') : (r.body as string),
+    isBase64Encoded: binary,
+    headers,
+    queryParameters: r.query ?? {},
+    requestContext: {
+      accountId: OWNER,
+      domainName: 'trigger.cn-hangzhou.fcapp.run',
+      domainPrefix: 'trigger',
+      http: { method: r.method ?? 'GET', path: r.path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: `req-${Math.random().toString(16).slice(2)}`,
+      time: new Date().toISOString(),
+      timeEpoch: String(Date.now()),
+    },
+  };
+  const res = await handler(Buffer.from(JSON.stringify(ev)), { requestId: 'ctx', region: REGION, accountId: OWNER });
+  expect(res.isBase64Encoded).toBe(false);
+  return { status: res.statusCode, body: JSON.parse(res.body), headers: res.headers };
+}
+
+const spec = { Name: 'self-trail', OssBucketName: `self-audit-${OWNER}`, OssKeyPrefix: 'selfservice', EventRW: 'All' };
+const trailsOf = (id: string) => emu.world.accounts.get(id)!.trails;
+
+describe('self-service HTTP API', () => {
+  it('GET /healthz answers without auth and without any cloud call', async () => {
+    const from = emu.world.calls.length;
+    const res = await call({ path: '/healthz', token: null });
+    expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+    expect(emu.world.calls.length).toBe(from);
+  });
+
+  it('refuses missing or wrong tokens with 401 and makes no cloud call', async () => {
+    const from = emu.world.calls.length;
+    for (const r of [
+      { path: '/trails', token: null },
+      { path: '/trails', token: 'tok-0123456789abcdef-selfservicX' },
+      { path: '/trails', method: 'POST', body: JSON.stringify(spec), token: 'nope' },
+      { path: '/schema', headers: { Authorization: `Basic ${TOKEN}` }, token: null },
+      { path: '/trails/self-trail/logging', method: 'POST', token: '' },
+    ] as Req[]) {
+      const res = await call(r);
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ Code: 'Unauthorized' });
+      expect(typeof res.body.RequestId).toBe('string');
+      expect(res.headers['www-authenticate']).toBe('Bearer');
+    }
+    expect(emu.world.calls.length).toBe(from);
+  });
+
+  it('GET /schema returns the trail spec JSON Schema (second token works too)', async () => {
+    const res = await call({ path: '/schema', token: OTHER_TOKEN });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ type: 'object', required: ['Name'] });
+    expect(Object.keys(res.body.properties)).toContain('OssBucketName');
+  });
+
+  it('POST /trails?dryRun=true returns the plan and writes nothing', async () => {
+    const from = emu.world.calls.length;
+    const res = await call({ method: 'POST', path: '/trails', query: { dryRun: 'true' }, body: JSON.stringify(spec) });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ name: 'self-trail', classification: 'missing', dryRun: true, planned: ['CreateTrail', 'StartLogging'], done: [] });
+    expect(emu.world.calls.slice(from).map((c) => c.action)).toEqual(['DescribeTrails']);
+    expect(trailsOf(OWNER)).toHaveLength(0);
+  });
+
+  it('POST /trails creates and starts the trail (201), then answers 200 when compliant', async () => {
+    const created = await call({ method: 'POST', path: '/trails', body: JSON.stringify(spec) });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ name: 'self-trail', classification: 'missing', done: ['CreateTrail', 'StartLogging'], status: { IsLogging: true } });
+    expect(trailsOf(OWNER).find((t) => t.Name === 'self-trail')?.Status).toBe('Enable');
+    const again = await call({ method: 'POST', path: '/trails', body: JSON.stringify(spec) });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ classification: 'compliant', done: [] });
+  });
+
+  it('GET /trails lists trails with their Status', async () => {
+    const res = await call({ path: '/trails' });
+    expect(res.status).toBe(200);
+    expect(res.body.TrailList).toEqual([expect.objectContaining({ Name: 'self-trail', Status: 'Enable', OssBucketName: `self-audit-${OWNER}` })]);
+  });
+
+  it('GET /trails/{name} returns the trail, Status and IsLogging; 404 when absent', async () => {
+    const res = await call({ path: '/trails/self-trail' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ Trail: { Name: 'self-trail', OssKeyPrefix: 'selfservice' }, Status: 'Enable', IsLogging: true });
+    const missing = await call({ path: '/trails/no-such-trail' });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ Code: 'TrailNotFoundException' });
+  });
+
+  it('POST /trails/{name}/logging starts a stopped trail; 404 when absent', async () => {
+    const t = trailsOf(OWNER).find((x) => x.Name === 'self-trail')!;
+    t.Status = 'Disable';
+    const res = await call({ method: 'POST', path: '/trails/self-trail/logging' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ Name: 'self-trail' });
+    expect(t.Status).toBe('Enable');
+    const missing = await call({ method: 'POST', path: '/trails/no-such-trail/logging' });
+    expect(missing.status).toBe(404);
+    expect(missing.body.Code).toBe('TrailNotFoundException');
+  });
+
+  it('works in a member account through AssumeRole with x-trail-account-id', async () => {
+    const from = emu.world.calls.length;
+    const memberSpec = { Name: 'member-trail', OssBucketName: `self-audit-${MEMBER}` };
+    const res = await call({ method: 'POST', path: '/trails', body: JSON.stringify(memberSpec), headers: { 'x-trail-account-id': MEMBER } });
+    expect(res.status).toBe(201);
+    expect(trailsOf(MEMBER).find((t) => t.Name === 'member-trail')?.Status).toBe('Enable');
+    expect(trailsOf(OWNER).find((t) => t.Name === 'member-trail')).toBeUndefined();
+    expect(emu.world.calls.slice(from).some((c) => c.service === 'sts' && c.action === 'AssumeRole' && c.status === 200)).toBe(true);
+    const list = await call({ path: '/trails', query: { accountId: MEMBER } });
+    expect(list.body.TrailList.map((t: { Name: string }) => t.Name)).toEqual(['member-trail']);
+  });
+
+  it('validation errors: 400 with the ActionTrail envelope and every failing field', async () => {
+    const res = await call({ method: 'POST', path: '/trails', body: JSON.stringify({ Name: 'X', OssKeyPrefix: '1' }) });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ Code: expect.any(String), Message: expect.any(String), RequestId: expect.any(String) });
+    expect(res.body.Errors.length).toBeGreaterThanOrEqual(2);
+    expect(res.body.Errors.map((e: { pointer: string }) => e.pointer)).toEqual(expect.arrayContaining(['/Name']));
+  });
+
+  it('body handling: 415 for non-JSON, 413 when too large, 400 for malformed JSON; none reaches the cloud', async () => {
+    const from = emu.world.calls.length;
+    const text = await call({ method: 'POST', path: '/trails', body: 'Name=x', headers: { 'Content-Type': 'text/plain' } });
+    expect(text.status).toBe(415);
+    expect(text.body.Code).toBe('UnsupportedMediaType');
+    const big = await call({ method: 'POST', path: '/trails', body: Buffer.from(JSON.stringify({ ...spec, pad: 'x'.repeat(4096) })) });
+    expect(big.status).toBe(413);
+    expect(big.body.Code).toBe('PayloadTooLarge');
+    const bad = await call({ method: 'POST', path: '/trails', body: '{"Name": ' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ Code: 'InvalidQueryParameter', Errors: [{ pointer: '' }] });
+    expect(emu.world.calls.length).toBe(from);
+  });
+
+  it('unknown route 404, wrong method 405, and no stack traces anywhere', async () => {
+    const unknown = await call({ path: '/nothing-here' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.Code).toBe('NotFound');
+    const method = await call({ method: 'DELETE', path: '/trails' });
+    expect(method.status).toBe(405);
+    for (const r of [unknown, method]) expect(JSON.stringify(r.body)).not.toMatch(/\bat .+:\d+:\d+/);
+  });
+
+  it('the local node:http server maps requests to trigger events and back', async () => {
+    const server: Server = await createLocalHttpServer(handler, 0);
+    try {
+      const { port } = server.address() as { port: number };
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+      expect(health.status).toBe(200);
+      const res = await fetch(`http://127.0.0.1:${port}/trails/self-trail`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ Trail: { Name: 'self-trail' }, IsLogging: true });
+      const unauth = await fetch(`http://127.0.0.1:${port}/trails`);
+      expect(unauth.status).toBe(401);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  it('never logs the bearer token', () => {
+    expect(logs.length).toBeGreaterThan(0);
+    for (const l of logs) expect(l).not.toContain(TOKEN);
+  });
+});
