@@ -1,0 +1,44 @@
+/**
+ * Working in other accounts: STS AssumeRole into a member account's role (default
+ * ResourceDirectoryAccountAccessRole), with the temporary credentials cached until shortly
+ * before they expire and refreshed on demand.
+ */
+import { createStsClient } from './cloud/sts';
+import { registerSecret } from './log';
+import type { ClientOptions } from './cloud/options';
+import type { CredentialsProvider, CloudCredentials } from './cloud/types';
+
+export const DEFAULT_MEMBER_ROLE = 'ResourceDirectoryAccountAccessRole';
+
+export function memberRoleArn(accountId: string, roleName = DEFAULT_MEMBER_ROLE): string {
+  return `acs:ram::${accountId}:role/${roleName.toLowerCase()}`;
+}
+
+/**
+ * Credentials of `roleArn`, obtained with the base credentials in `base`. The session name
+ * identifies this tool in the member account's ActionTrail events.
+ */
+export function assumeRoleCredentials(
+  base: Omit<ClientOptions, 'accountId'>,
+  roleArn: string,
+  opts: { sessionName?: string; durationSeconds?: number } = {},
+): CredentialsProvider {
+  const sts = createStsClient(base);
+  let cached: (CloudCredentials & { expiresAt: number }) | undefined;
+  let pending: Promise<CloudCredentials> | undefined;
+  return async () => {
+    if (cached && cached.expiresAt - Date.now() > 5 * 60_000) return cached;
+    pending ??= sts
+      .assumeRole(roleArn, opts.sessionName ?? 'trail-provisioner', opts.durationSeconds ?? 3600)
+      .then((c) => {
+        registerSecret(c.accessKeySecret);
+        registerSecret(c.securityToken);
+        cached = { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken, expiresAt: Date.parse(c.expiration) || Date.now() + 15 * 60_000 };
+        return cached;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * ensureTrail(): validate → observe → plan → preflight → apply → verify, for one trail spec in
+ * one account and region.
+ *
+ * Idempotent: a compliant trail costs one DescribeTrails call and changes nothing. Safe under
+ * races: a CreateTrail that loses to a concurrent creator (TrailAlreadyExistsException) re-reads
+ * the trail and continues from what it finds. Never half-done silently: a trail created whose
+ * StartLogging failed is reported as such, and the next run of any trigger finishes it
+ * (it classifies as not-logging).
+ */
+import { ProvisionError } from './errors';
+import { silentLogger, type Logger } from './log';
+import { plan as makePlan, type Action, type Classification, type FieldDrift, type Plan } from './planner';
+import { preflight, type DestinationCheck } from './preflight';
+import { retryPolicy, withRetry, type RetryPolicy } from './retry';
+import { validateSpec } from './schema';
+import type { Cloud } from './cloud/types';
+import type { TrailLoggingStatus, TrailRecord, TrailSpec } from './spec';
+
+export interface EnsureOptions {
+  /** Return the plan without writing anything. */
+  dryRun?: boolean;
+  /** Retry policy overrides; `deadline` should leave room inside the function's timeout. */
+  retry?: Partial<RetryPolicy>;
+  logger?: Logger;
+  /** Called at each step (for progress output). */
+  onStep?: (step: { name: string; step: 'observe' | 'preflight' | Action | 'verify'; detail?: string }) => void;
+  /** How long to wait for GetTrailStatus to report IsLogging after StartLogging, ms. */
+  verifyTimeoutMs?: number;
+}
+
+export interface EnsureResult {
+  name: string;
+  region: string;
+  accountId?: string;
+  /** How the trail stood before this run. */
+  classification: Classification;
+  dryRun: boolean;
+  /** What the plan called for, and what was done (equal unless dryRun). */
+  planned: Action[];
+  done: Action[];
+  drift: FieldDrift[];
+  destinations: DestinationCheck[];
+  /** The trail: CreateTrail/UpdateTrail response elements (with RequestId) or the described trail. */
+  trail?: TrailRecord & { RequestId?: string };
+  /** The verified logging status (GetTrailStatus), or derived from Status=Enable when nothing changed. */
+  status?: Pick<TrailLoggingStatus, 'IsLogging'> & Partial<TrailLoggingStatus>;
+  /** Request ids of every write call, in order. */
+  requestIds: string[];
+}
+
+export async function ensureTrail(input: unknown, cloud: Cloud, opts: EnsureOptions = {}): Promise<EnsureResult> {
+  const spec = validateSpec(input);
+  return ensureValidTrail(spec, cloud, opts);
+}
+
+/** ensureTrail for a spec already validated (batch callers validate everything first). */
+export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions = {}): Promise<EnsureResult> {
+  const log = (opts.logger ?? silentLogger).child({ trail: spec.Name, region: cloud.region, accountId: cloud.accountId });
+  const policy = retryPolicy({
+    ...opts.retry,
+    onRetry: (i) => {
+      log.warn('retrying', { call: i.label, attempt: i.attempt, waitMs: i.waitMs, code: i.error.code });
+      opts.retry?.onRetry?.(i);
+    },
+  });
+  const call = <T>(label: string, fn: () => Promise<T>) => withRetry(label, fn, policy);
+  const step = (s: Parameters<NonNullable<EnsureOptions['onStep']>>[0]['step'], detail?: string) => opts.onStep?.({ name: spec.Name, step: s, detail });
+
+  const observe = async (): Promise<TrailRecord | undefined> => {
+    step('observe');
+    const list = await call('actiontrail:DescribeTrails', () =>
+      cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: Boolean(spec.IsOrganizationTrail) }),
+    );
+    return list.find((t) => t.Name === spec.Name);
+  };
+
+  let existing = await observe();
+  let plan: Plan = makePlan(spec, existing);
+  const result: EnsureResult = {
+    name: spec.Name,
+    region: cloud.region,
+    accountId: cloud.accountId,
+    classification: plan.classification,
+    dryRun: Boolean(opts.dryRun),
+    planned: [...plan.actions],
+    done: [],
+    drift: plan.drift,
+    destinations: [],
+    trail: existing,
+    requestIds: [],
+  };
+  log.info('planned', { classification: plan.classification, actions: plan.actions, drift: plan.drift.map((d) => d.field) });
+  if (opts.dryRun || plan.actions.length === 0) {
+    if (existing && plan.actions.length === 0) result.status = { IsLogging: true };
+    return result;
+  }
+
+  if (plan.actions.includes('CreateTrail') || plan.actions.includes('UpdateTrail')) {
+    step('preflight');
+    result.destinations = await preflight(plan.desired, cloud, call);
+  }
+
+  if (plan.actions.includes('CreateTrail')) {
+    step('CreateTrail');
+    try {
+      const created = await call('actiontrail:CreateTrail', () => cloud.actiontrail.createTrail(plan.desired));
+      result.trail = created;
+      result.requestIds.push(created.RequestId);
+      result.done.push('CreateTrail');
+      log.info('created', { requestId: created.RequestId });
+    } catch (e) {
+      if (!(e instanceof ProvisionError) || e.code !== 'TrailAlreadyExistsException') throw e;
+      // Another invocation created it first: continue from what it made.
+      existing = await observe();
+      if (!existing) throw e;
+      plan = makePlan(spec, existing);
+      result.trail = existing;
+      log.info('created concurrently; continuing', { actions: plan.actions });
+    }
+  }
+
+  if (plan.actions.includes('UpdateTrail')) {
+    step('UpdateTrail', plan.drift.map((d) => d.field).join(','));
+    const { IsOrganizationTrail: _org, ...update } = plan.desired;
+    const updated = await call('actiontrail:UpdateTrail', () => cloud.actiontrail.updateTrail(update));
+    result.trail = updated;
+    result.requestIds.push(updated.RequestId);
+    result.done.push('UpdateTrail');
+  }
+
+  if (plan.actions.includes('StartLogging')) {
+    step('StartLogging');
+    try {
+      const started = await call('actiontrail:StartLogging', () => cloud.actiontrail.startLogging(spec.Name));
+      result.requestIds.push(started.RequestId);
+      result.done.push('StartLogging');
+    } catch (e) {
+      throw halfDone(spec.Name, result.done, 'StartLogging', e);
+    }
+  }
+
+  step('verify');
+  try {
+    result.status = await verifyLogging(spec.Name, Boolean(spec.IsOrganizationTrail), cloud, call, opts.verifyTimeoutMs ?? 10_000);
+  } catch (e) {
+    throw halfDone(spec.Name, result.done, 'verify', e);
+  }
+  log.info('ensured', { done: result.done, isLogging: result.status.IsLogging });
+  return result;
+}
+
+async function verifyLogging(
+  name: string,
+  isOrg: boolean,
+  cloud: Cloud,
+  call: <T>(label: string, fn: () => Promise<T>) => Promise<T>,
+  timeoutMs: number,
+): Promise<EnsureResult['status'] & object> {
+  const until = Date.now() + timeoutMs;
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+    const { RequestId: _r, ...status } = await call('actiontrail:GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name, isOrg));
+    if (status.IsLogging) return status;
+    if (Date.now() + wait > until) {
+      throw new ProvisionError({ code: 'TrailNotLoggingException', message: `Trail "${name}" was started but GetTrailStatus still reports IsLogging=false.` });
+    }
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}
+
+/** A failure after some writes succeeded: say exactly what stands, keeping the cause's code. */
+function halfDone(name: string, done: Action[], failedAt: string, e: unknown): ProvisionError {
+  const err = e instanceof ProvisionError ? e : new ProvisionError({ code: 'InternalError', cause: e });
+  if (done.length === 0 && failedAt === 'StartLogging') {
+    return new ProvisionError({
+      code: err.code,
+      status: err.status,
+      message: `Trail "${name}" exists but is not logging: StartLogging failed (${err.message}). The next run will start it.`,
+      requestId: err.requestId,
+      retryable: err.retryable,
+      cause: err,
+    });
+  }
+  return new ProvisionError({
+    code: err.code,
+    status: err.status,
+    message: `Trail "${name}": ${done.join(', ')} succeeded, then ${failedAt} failed (${err.message}). The trail is not logging yet; the next run will finish it.`,
+    requestId: err.requestId,
+    retryable: err.retryable,
+    cause: err,
+  });
+}

@@ -1,0 +1,209 @@
+/**
+ * ensureTrail end to end: the real SDK clients over HTTP against the emulator.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/server';
+import { ensureTrail } from '../shared/provisioner';
+import { ProvisionError } from '../shared/errors';
+import { MEMBER_A, MEMBER_B, MGMT, REGION, callsSince, cloudFor, startWorld } from './helpers/world';
+
+let emu: Emulator;
+beforeAll(async () => {
+  emu = await startWorld();
+});
+afterAll(async () => {
+  await emu.close();
+});
+
+const fast = { retry: { baseMs: 5, capMs: 20, consistencyWindowMs: 0 } };
+const writer = (acct: string) => `acs:ram::${acct}:role/actiontrail-writer`;
+const trailOf = (acct: string, name: string) => emu.world.accounts.get(acct)!.trails.find((t) => t.Name === name);
+const writes = (calls: string[]) => calls.filter((c) => /CreateTrail|UpdateTrail|StartLogging|StopLogging|DeleteTrail/.test(c));
+
+async function expectCode(p: Promise<unknown>, code: string, status: number): Promise<ProvisionError> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProvisionError);
+  expect((err as ProvisionError).code).toBe(code);
+  expect((err as ProvisionError).status).toBe(status);
+  return err as ProvisionError;
+}
+
+describe('ensureTrail', () => {
+  it('creates an OSS trail, starts it and verifies it is logging, returning every response element', async () => {
+    const cloud = cloudFor(emu, MEMBER_A);
+    const from = emu.world.calls.length;
+    const r = await ensureTrail({ Name: 'oss-trail', OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: 'audit-logs', EventRW: 'All' }, cloud, fast);
+    expect(r.classification).toBe('missing');
+    expect(r.done).toEqual(['CreateTrail', 'StartLogging']);
+    expect(r.status?.IsLogging).toBe(true);
+    for (const k of ['EventRW', 'HomeRegion', 'Name', 'OssBucketName', 'OssKeyPrefix', 'RequestId', 'TrailRegion']) expect(r.trail).toHaveProperty(k);
+    expect(r.trail).toMatchObject({ Name: 'oss-trail', HomeRegion: REGION, EventRW: 'All', TrailRegion: 'All', OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: 'audit-logs' });
+    expect(r.requestIds).toHaveLength(2);
+    expect(trailOf(MEMBER_A, 'oss-trail')?.Status).toBe('Enable');
+    expect(writes(callsSince(emu, from))).toEqual(['actiontrail:CreateTrail', 'actiontrail:StartLogging']);
+  });
+
+  it('re-running a compliant spec is a no-op costing one DescribeTrails call', async () => {
+    const cloud = cloudFor(emu, MEMBER_A);
+    const from = emu.world.calls.length;
+    const r = await ensureTrail({ Name: 'oss-trail', OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: 'audit-logs', EventRW: 'All' }, cloud, fast);
+    expect(r.classification).toBe('compliant');
+    expect(r.done).toEqual([]);
+    expect(callsSince(emu, from)).toEqual(['actiontrail:DescribeTrails']);
+  });
+
+  it('creates an SLS trail and ActionTrail makes the actiontrail_<trail> Logstore', async () => {
+    const cloud = cloudFor(emu, MEMBER_A);
+    const r = await ensureTrail({ Name: 'sls-trail', SlsProjectArn: `acs:log:${REGION}:${MEMBER_A}:project/audit-${MEMBER_A}`, SlsWriteRoleArn: writer(MEMBER_A) }, cloud, fast);
+    expect(r.status?.IsLogging).toBe(true);
+    expect(r.trail?.SlsProjectArn).toBe(`acs:log:${REGION}:${MEMBER_A}:project/audit-${MEMBER_A}`);
+    const project = emu.world.accounts.get(MEMBER_A)!.slsProjects.find((p) => p.name === `audit-${MEMBER_A}`)!;
+    expect(project.logstores).toContain('actiontrail_sls-trail');
+  });
+
+  it('creates a MaxCompute trail and the actiontrail_<account> project exists afterwards', async () => {
+    const cloud = cloudFor(emu, MEMBER_B);
+    const arn = `acs:odps:${REGION}:${MEMBER_B}:project/actiontrail_${MEMBER_B}`;
+    const r = await ensureTrail({ Name: 'mc-trail', MaxComputeProjectArn: arn, MaxComputeWriteRoleArn: writer(MEMBER_B) }, cloud, fast);
+    expect(r.status?.IsLogging).toBe(true);
+    expect(r.trail?.MaxComputeProjectArn).toBe(arn);
+    expect(emu.world.accounts.get(MEMBER_B)!.mcProjects.map((p) => p.name)).toContain(`actiontrail_${MEMBER_B}`);
+  });
+
+  it('creates a trail delivering to all three destinations at once', async () => {
+    const cloud = cloudFor(emu, MGMT);
+    const spec = {
+      Name: 'all-three',
+      OssBucketName: `audit-${MGMT}`,
+      OssWriteRoleArn: writer(MGMT),
+      SlsProjectArn: `acs:log:${REGION}:${MGMT}:project/audit-${MGMT}`,
+      SlsWriteRoleArn: writer(MGMT),
+      MaxComputeProjectArn: `acs:odps:${REGION}:${MGMT}:project/actiontrail_${MGMT}`,
+      MaxComputeWriteRoleArn: writer(MGMT),
+      EventRW: 'Write' as const,
+    };
+    const r = await ensureTrail(spec, cloud, fast);
+    expect(r.status?.IsLogging).toBe(true);
+    expect(r.destinations.map((d) => d.kind).sort()).toEqual(['maxcompute', 'oss', 'role', 'role', 'role', 'sls']);
+    expect(trailOf(MGMT, 'all-three')).toMatchObject({ Status: 'Enable', OssBucketName: spec.OssBucketName, SlsProjectArn: spec.SlsProjectArn, MaxComputeProjectArn: spec.MaxComputeProjectArn });
+  });
+
+  it('fixes drift with UpdateTrail, re-sending every delivery field', async () => {
+    const cloud = cloudFor(emu, MEMBER_A);
+    const spec = { Name: 'drift-trail', OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: 'before-prefix', SlsProjectArn: `acs:log:${REGION}:${MEMBER_A}:project/audit-${MEMBER_A}` };
+    await ensureTrail(spec, cloud, fast);
+    const r = await ensureTrail({ ...spec, OssKeyPrefix: 'after-prefix' }, cloud, fast);
+    expect(r.classification).toBe('drifted');
+    expect(r.drift).toEqual([{ field: 'OssKeyPrefix', want: 'after-prefix', have: 'before-prefix' }]);
+    expect(r.done).toEqual(['UpdateTrail']);
+    expect(trailOf(MEMBER_A, 'drift-trail')).toMatchObject({ OssKeyPrefix: 'after-prefix', SlsProjectArn: spec.SlsProjectArn, Status: 'Enable' });
+  });
+
+  it('restarts a stopped trail with StartLogging only', async () => {
+    const cloud = cloudFor(emu, MEMBER_A);
+    await cloud.actiontrail.stopLogging('oss-trail');
+    expect(trailOf(MEMBER_A, 'oss-trail')?.Status).toBe('Disable');
+    const r = await ensureTrail({ Name: 'oss-trail', OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: 'audit-logs', EventRW: 'All' }, cloud, fast);
+    expect(r.classification).toBe('not-logging');
+    expect(r.done).toEqual(['StartLogging']);
+    expect(trailOf(MEMBER_A, 'oss-trail')?.Status).toBe('Enable');
+  });
+
+  it('dryRun returns the plan and writes nothing', async () => {
+    const cloud = cloudFor(emu, MEMBER_B);
+    const from = emu.world.calls.length;
+    const r = await ensureTrail({ Name: 'dry-trail', OssBucketName: `audit-${MEMBER_B}` }, cloud, { ...fast, dryRun: true });
+    expect(r.dryRun).toBe(true);
+    expect(r.planned).toEqual(['CreateTrail', 'StartLogging']);
+    expect(r.done).toEqual([]);
+    expect(writes(callsSince(emu, from))).toEqual([]);
+    expect(trailOf(MEMBER_B, 'dry-trail')).toBeUndefined();
+  });
+
+  it('a missing bucket fails with BucketDoesNotExistException before any write', async () => {
+    const cloud = cloudFor(emu, MEMBER_B);
+    const from = emu.world.calls.length;
+    await expectCode(ensureTrail({ Name: 'no-bucket', OssBucketName: 'no-such-bucket-here' }, cloud, fast), 'BucketDoesNotExistException', 404);
+    expect(writes(callsSince(emu, from))).toEqual([]);
+    expect(trailOf(MEMBER_B, 'no-bucket')).toBeUndefined();
+  });
+
+  it('a missing SLS project fails with SlsProjectDoesNotExistException before any write', async () => {
+    const cloud = cloudFor(emu, MEMBER_B);
+    const from = emu.world.calls.length;
+    await expectCode(ensureTrail({ Name: 'no-project', SlsProjectArn: `acs:log:${REGION}:${MEMBER_B}:project/nope-project` }, cloud, fast), 'SlsProjectDoesNotExistException', 400);
+    expect(writes(callsSince(emu, from))).toEqual([]);
+  });
+
+  it('a write role that does not exist or does not trust ActionTrail fails before any write', async () => {
+    const cloud = cloudFor(emu, MEMBER_B);
+    const from = emu.world.calls.length;
+    await expectCode(
+      ensureTrail({ Name: 'bad-role', OssBucketName: `audit-${MEMBER_B}`, OssWriteRoleArn: `acs:ram::${MEMBER_B}:role/missing-role` }, cloud, fast),
+      'InsufficientBucketPolicyException',
+      403,
+    );
+    await expectCode(
+      ensureTrail({ Name: 'bad-role', SlsProjectArn: `acs:log:${REGION}:${MEMBER_B}:project/audit-${MEMBER_B}`, SlsWriteRoleArn: `acs:ram::${MEMBER_B}:role/no-trust` }, cloud, fast),
+      'InsufficientSlsPolicyException',
+      403,
+    );
+    expect(writes(callsSince(emu, from))).toEqual([]);
+  });
+
+  it('an invalid spec is rejected with every failing field and no cloud call', async () => {
+    const cloud = cloudFor(emu, MEMBER_B);
+    const from = emu.world.calls.length;
+    const err = await expectCode(ensureTrail({ Name: 'Bad Name!', OssKeyPrefix: 'x', Colour: 'red' }, cloud, fast), 'InvalidTrailNameException', 400);
+    const pointers = err.fields.map((f) => f.pointer);
+    expect(pointers).toContain('/Name');
+    expect(pointers).toContain('/OssKeyPrefix');
+    expect(callsSince(emu, from)).toEqual([]);
+  });
+
+  it('two concurrent ensures of one spec end with one trail, logging, and no error', async () => {
+    const spec = { Name: 'race-trail', OssBucketName: `audit-${MEMBER_B}`, OssKeyPrefix: 'race-prefix' };
+    const [a, b] = await Promise.all([ensureTrail(spec, cloudFor(emu, MEMBER_B), fast), ensureTrail(spec, cloudFor(emu, MEMBER_B), fast)]);
+    expect(a.status?.IsLogging && b.status?.IsLogging).toBe(true);
+    expect(emu.world.accounts.get(MEMBER_B)!.trails.filter((t) => t.Name === 'race-trail')).toHaveLength(1);
+    expect(trailOf(MEMBER_B, 'race-trail')?.Status).toBe('Enable');
+  });
+
+  it('a trail whose StartLogging failed is reported half-done, and the next run finishes it', async () => {
+    const cloud = cloudFor(emu, MEMBER_B);
+    emu.world.faults = { rules: [{ match: 'actiontrail:StartLogging', kind: 'error5xx', rate: 1, times: 1 }] };
+    try {
+      const err = await expectCode(
+        ensureTrail({ Name: 'half-trail', OssBucketName: `audit-${MEMBER_B}`, OssKeyPrefix: 'half-prefix' }, cloud, { retry: { ...fast.retry, maxAttempts: 1 } }),
+        'ServiceUnavailable',
+        503,
+      );
+      expect(err.message).toMatch(/not logging/);
+      expect(trailOf(MEMBER_B, 'half-trail')?.Status).toBe('Fresh');
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
+    const r = await ensureTrail({ Name: 'half-trail', OssBucketName: `audit-${MEMBER_B}`, OssKeyPrefix: 'half-prefix' }, cloud, fast);
+    expect(r.classification).toBe('not-logging');
+    expect(r.done).toEqual(['StartLogging']);
+    expect(trailOf(MEMBER_B, 'half-trail')?.Status).toBe('Enable');
+  });
+
+  it('retries throttling and succeeds', async () => {
+    const cloud = cloudFor(emu, MEMBER_A);
+    emu.world.faults = { rules: [{ match: 'actiontrail:CreateTrail', kind: 'throttle', rate: 1, times: 2 }] };
+    const retries: string[] = [];
+    try {
+      const r = await ensureTrail({ Name: 'throttled', OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: 'throttle-prefix' }, cloud, {
+        retry: { ...fast.retry, onRetry: (i) => retries.push(i.error.code) },
+      });
+      expect(r.status?.IsLogging).toBe(true);
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
+    expect(retries).toEqual(['Throttling.User', 'Throttling.User']);
+  });
+});
