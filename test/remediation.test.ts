@@ -1,0 +1,219 @@
+/**
+ * Compliance remediation end to end: a 200-account Resource Directory (ListAccounts paging),
+ * trails seeded missing / stopped / Fresh / drifted / compliant, fixed through the real SDK
+ * clients against the emulator; then the fan-out path through FC async InvokeFunction.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmulator, type Emulator } from '../emulator/server';
+import type { EmuTrail, SeedFile } from '../emulator/state';
+import { waitForAsyncInvocations } from '../emulator/services/fc';
+import { staticCredentials } from '../shared/cloud/credentials';
+import { createLogger } from '../shared/log';
+import { formatReport } from '../shared/report';
+import { createHandler } from '../functions/remediation';
+import { parseRemediationEvent } from '../functions/remediation/event';
+
+const REGION = 'cn-hangzhou';
+const MGMT = '1300000000000000';
+const BUCKET = 'remediate-central-audit';
+const key = { accessKeyId: 'LTAIremediate01', accessKeySecret: 'remediate-secret-0123456789abcdef' };
+const BASELINE = { Name: 'baseline-trail', OssBucketName: BUCKET, OssKeyPrefix: 'actiontrail', EventRW: 'All' as const };
+
+const memberId = (i: number) => String(2300000000000000 + i);
+
+function trail(accountId: string, over: Partial<EmuTrail>): EmuTrail {
+  return {
+    Name: BASELINE.Name,
+    AccountId: accountId,
+    HomeRegion: REGION,
+    TrailRegion: 'All',
+    EventRW: 'All',
+    OssBucketName: BUCKET,
+    OssKeyPrefix: 'actiontrail',
+    OssWriteRoleArn: '',
+    SlsProjectArn: '',
+    SlsWriteRoleArn: '',
+    MaxComputeProjectArn: '',
+    MaxComputeWriteRoleArn: '',
+    IsOrganizationTrail: false,
+    Status: 'Enable',
+    CreateTime: '2026-01-01T00:00:00Z',
+    UpdateTime: '2026-01-01T00:00:00Z',
+    ...over,
+  };
+}
+
+/**
+ * Members 0..n-1. Trail state by index: [0,missing) none, then stopped (Disable), Fresh, drifted
+ * (wrong prefix and EventRW), and the rest compliant.
+ */
+function rdSeed(members: number, layout: { missing: number; stopped: number; fresh: number; drifted: number }): SeedFile {
+  const ids = Array.from({ length: members }, (_, i) => memberId(i));
+  const a = layout.missing;
+  const b = a + layout.stopped;
+  const c = b + layout.fresh;
+  const d = c + layout.drifted;
+  return {
+    defaultRegion: REGION,
+    resourceDirectoryId: 'rd-remediate',
+    accounts: [
+      { id: MGMT, rdRole: 'management', accessKeys: [key], buckets: [{ name: BUCKET, region: REGION, writers: ids }] },
+      ...ids.map((id, i) => ({
+        id,
+        rdRole: 'member' as const,
+        roles: [{ name: 'ResourceDirectoryAccountAccessRole', trustedServices: [], trustedAccounts: [MGMT], grants: ['*'] }],
+        trails:
+          i < a ? [] : i < b ? [trail(id, { Status: 'Disable' })] : i < c ? [trail(id, { Status: 'Fresh' })] : i < d ? [trail(id, { OssKeyPrefix: 'old-prefix', EventRW: 'Write' })] : [trail(id, {})],
+      })),
+    ],
+  };
+}
+
+const WRITES = /^(CreateTrail|UpdateTrail|StartLogging|StopLogging|DeleteTrail)$/;
+const isCompliant = (t: EmuTrail | undefined) =>
+  t?.Status === 'Enable' && t.OssBucketName === BUCKET && t.OssKeyPrefix === 'actiontrail' && t.EventRW === 'All' && t.TrailRegion === 'All';
+
+describe('remediation over a 200-account Resource Directory', () => {
+  let emu: Emulator;
+  let env: NodeJS.ProcessEnv;
+  const logs: string[] = [];
+  const logger = createLogger({ test: 'remediation' }, { write: (l) => logs.push(l) });
+  const context = { requestId: 'timer-1', region: REGION, accountId: MGMT, function: { name: 'remediation', timeout: 120 } };
+
+  beforeAll(async () => {
+    emu = await createEmulator({ seed: rdSeed(199, { missing: 40, stopped: 30, fresh: 30, drifted: 20 }) });
+    env = {
+      TRAIL_EMULATOR_URL: emu.url,
+      TRAIL_REGION: REGION,
+      TRAIL_BASELINE: JSON.stringify([BASELINE]),
+      TRAIL_ACCOUNTS: 'rd',
+      TRAIL_CONCURRENCY: '16',
+      TRAIL_FANOUT_THRESHOLD: '1000',
+    };
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('dry run classifies every account and writes nothing', async () => {
+    const handler = createHandler({ env, logger, credentials: staticCredentials(key) });
+    const from = emu.world.calls.length;
+    const report = await handler(Buffer.from(JSON.stringify({ triggerTime: '2026-01-01T00:00:00Z', triggerName: 'sweep', payload: '{"dryRun":true}' })), context);
+    expect(report).toMatchObject({ mode: 'inline', dryRun: true, accounts: 200, fixed: 0, nonCompliant: 121 });
+    expect(report.counts).toEqual({ missing: 41, 'not-logging': 60, drifted: 20, compliant: 79, error: 0 });
+    expect(emu.world.calls.slice(from).filter((c) => WRITES.test(c.action))).toHaveLength(0);
+    expect(formatReport(report)).toContain('would fix 121');
+  });
+
+  it('fixes missing, stopped, Fresh and drifted trails, reading every ListAccounts page', async () => {
+    const handler = createHandler({ env, logger, credentials: staticCredentials(key) });
+    const from = emu.world.calls.length;
+    logs.length = 0;
+    const report = await handler(Buffer.from(JSON.stringify({ triggerTime: '2026-01-01T01:00:00Z', triggerName: 'sweep', payload: '' })), context);
+    const calls = emu.world.calls.slice(from);
+    expect(calls.filter((c) => c.action === 'ListAccounts').map((c) => c.status)).toEqual([200, 200]);
+    expect(report).toMatchObject({ mode: 'inline', dryRun: false, accounts: 200, fixed: 121, failed: [] });
+    expect(report.counts).toEqual({ missing: 41, 'not-logging': 60, drifted: 20, compliant: 79, error: 0 });
+    expect(report.details).toHaveLength(200);
+    const writes = calls.filter((c) => WRITES.test(c.action));
+    expect(writes.filter((c) => c.action === 'CreateTrail')).toHaveLength(41);
+    expect(writes.filter((c) => c.action === 'UpdateTrail')).toHaveLength(20);
+    expect(writes.filter((c) => c.action === 'StartLogging')).toHaveLength(41 + 60);
+    // Each write happened in its own account, never in the management account for a member's trail.
+    expect(new Set(writes.map((c) => c.accountId)).size).toBe(121);
+    for (const acct of emu.world.accounts.values()) expect(isCompliant(acct.trails.find((t) => t.Name === BASELINE.Name))).toBe(true);
+    const progress = logs.map((l) => JSON.parse(l)).filter((l) => l.msg === 'progress');
+    expect(progress).toHaveLength(200);
+    expect(progress.at(-1)).toMatchObject({ accountsDone: 200, accountsTotal: 200 });
+    expect(formatReport(report)).toMatch(/missing 41, not logging 60, drifted 20/);
+  });
+
+  it('a re-run finds everything compliant and writes nothing', async () => {
+    const handler = createHandler({ env, logger, credentials: staticCredentials(key) });
+    const from = emu.world.calls.length;
+    const report = await handler(Buffer.from('{}'), context);
+    expect(report.counts).toEqual({ missing: 0, 'not-logging': 0, drifted: 0, compliant: 200, error: 0 });
+    expect(report.fixed).toBe(0);
+    expect(emu.world.calls.slice(from).filter((c) => WRITES.test(c.action))).toHaveLength(0);
+  });
+
+  it('reports an account it cannot enter, with Code and Message, and still covers the others', async () => {
+    const victim = memberId(5);
+    emu.world.accounts.get(victim)!.roles = [];
+    emu.world.accounts.get(memberId(6))!.trails = [];
+    const handler = createHandler({ env: { ...env, TRAIL_ACCOUNTS: `${victim},${memberId(6)}` }, logger, credentials: staticCredentials(key) });
+    const report = await handler(Buffer.from('{}'), context);
+    expect(report.failed).toEqual([expect.objectContaining({ accountId: victim, name: 'baseline-trail', Code: 'EntityNotExist.Role' })]);
+    expect(report.counts).toMatchObject({ missing: 1, error: 1 });
+    expect(report.fixed).toBe(1);
+    expect(formatReport(report)).toContain(`FAILED ${victim}/${REGION}/baseline-trail: EntityNotExist.Role`);
+  });
+});
+
+describe('remediation fan-out through FC async invocations', () => {
+  let emu: Emulator;
+  const WORKER = 'trail-remediation';
+
+  beforeAll(async () => {
+    emu = await createEmulator({ seed: rdSeed(59, { missing: 20, stopped: 10, fresh: 10, drifted: 9 }) });
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('dispatches one async invocation per batch to the worker, and every account ends compliant', async () => {
+    const env = {
+      TRAIL_EMULATOR_URL: emu.url,
+      TRAIL_REGION: REGION,
+      TRAIL_BASELINE: JSON.stringify([BASELINE]),
+      TRAIL_FANOUT_THRESHOLD: '10',
+      TRAIL_FANOUT_BATCH: '16',
+    };
+    const logger = createLogger({}, { write: () => {} });
+    // The worker is the same function: it runs with the credentials FC puts in its context.
+    const handler = createHandler({ env, logger });
+    emu.registerFunction(MGMT, REGION, WORKER, (event, ctx) => handler(event, ctx));
+
+    const report = await handler(Buffer.from(JSON.stringify({ triggerTime: '2026-01-01T00:00:00Z', triggerName: 'sweep', payload: '' })), {
+      requestId: 'timer-fanout',
+      region: REGION,
+      accountId: MGMT,
+      credentials: key,
+      function: { name: WORKER, timeout: 120 },
+    });
+    expect(report.mode).toBe('fanout');
+    expect(report.accounts).toBe(60);
+    expect(report.batches?.map((b) => [b.accounts, b.ok])).toEqual([
+      [16, true],
+      [16, true],
+      [16, true],
+      [12, true],
+    ]);
+    expect(formatReport(report)).toContain('fanned out to 4 async batches (4 accepted)');
+
+    const invocations = await waitForAsyncInvocations(emu.world, 20_000);
+    expect(invocations.filter((i) => i.functionName === WORKER).map((i) => i.status)).toEqual(['Succeeded', 'Succeeded', 'Succeeded', 'Succeeded']);
+    const batchReports = invocations.map((i) => i.result as { runId: string; mode: string; fixed: number; accounts: number });
+    expect(new Set(batchReports.map((r) => r.runId))).toEqual(new Set([report.runId]));
+    expect(batchReports.every((r) => r.mode === 'batch')).toBe(true);
+    expect(batchReports.reduce((n, r) => n + r.accounts, 0)).toBe(60);
+    expect(batchReports.reduce((n, r) => n + r.fixed, 0)).toBe(50);
+    for (const acct of emu.world.accounts.values()) expect(isCompliant(acct.trails.find((t) => t.Name === BASELINE.Name))).toBe(true);
+  });
+});
+
+describe('remediation event parsing', () => {
+  it('reads timer payload overrides, batches and manual runs, and rejects malformed ones', () => {
+    expect(parseRemediationEvent(Buffer.from(JSON.stringify({ triggerTime: 't', triggerName: 'n', payload: '{"dryRun":true,"regions":["cn-shanghai"]}' })))).toEqual({
+      kind: 'run',
+      trigger: 'n',
+      run: { dryRun: true, regions: ['cn-shanghai'], accounts: undefined },
+    });
+    expect(parseRemediationEvent(Buffer.from(JSON.stringify({ triggerTime: 't', triggerName: 'n', payload: 'nightly' })))).toEqual({ kind: 'run', trigger: 'n', run: {} });
+    expect(parseRemediationEvent(Buffer.alloc(0))).toEqual({ kind: 'run', run: {} });
+    expect(parseRemediationEvent(JSON.stringify({ kind: 'remediation-batch', runId: 'r', accounts: ['1'], regions: [REGION], dryRun: false })).kind).toBe('batch');
+    expect(() => parseRemediationEvent(JSON.stringify({ kind: 'remediation-batch', runId: 'r', accounts: [], regions: [REGION], dryRun: false }))).toThrow();
+    expect(() => parseRemediationEvent(JSON.stringify({ triggerTime: 't', payload: '{"dryRun":"yes"}' }))).toThrow(/dryRun/);
+    expect(() => parseRemediationEvent('{nope')).toThrow(/JSON/);
+  });
+});
