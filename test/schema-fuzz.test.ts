@@ -24,7 +24,7 @@ function mulberry32(seed: number): () => number {
 }
 
 class Gen {
-  constructor(private readonly rnd: () => number) {}
+  constructor(readonly rnd: () => number) {}
   int(min: number, max: number): number {
     return min + Math.floor(this.rnd() * (max - min + 1));
   }

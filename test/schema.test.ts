@@ -64,6 +64,22 @@ describe('the published schema', () => {
     }
   });
 
+  it('the batch schema (compiled independently) agrees with validateSpecs on list bounds and items', () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajv.addSchema(trailSpecSchema as object);
+    const batch = ajv.compile(trailSpecBatchSchema as object);
+    const ok = (x: unknown) => {
+      try {
+        validateSpecs(x);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const cases: unknown[] = [[], [BASE], new Array(100).fill(BASE), new Array(101).fill(BASE), [BASE, { Name: 'X' }], [{ Name: 'trail-test' }], {}];
+    for (const c of cases) expect(ok(c), JSON.stringify(c).slice(0, 80)).toBe(batch(c));
+  });
+
   it('is frozen, so callers serving it cannot alter the validator', () => {
     expect(Object.isFrozen(trailSpecSchema)).toBe(true);
     expect(Object.isFrozen(props.Name)).toBe(true);
