@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error ali-oss ships no type declarations; the call used is typed below.
 import AliOssModule from 'ali-oss';
+import path from 'node:path';
+import { loadSeed, parseArgs } from '../emulator/cli';
 import { createEmulator, type Emulator } from '../emulator/server';
 import type { SeedFile } from '../emulator/state';
 import { staticCredentials } from '../shared/cloud/credentials';
@@ -177,5 +179,34 @@ describe('RAM GetRole', () => {
     });
     expect(trustedServicesOf(doc)).toEqual(['actiontrail.aliyuncs.com', 'fc.aliyuncs.com']);
     expect(trustedServicesOf('not json')).toEqual([]);
+  });
+});
+
+describe('the demo seed (emulator/seed.example.json, npm run emulator)', () => {
+  it('lets the management key assume each member\'s ResourceDirectoryAccountAccessRole', async () => {
+    const demoSeed = loadSeed(path.join(__dirname, '../emulator/seed.example.json'));
+    const demo = await createEmulator({ seed: demoSeed });
+    try {
+      const demoEnv = { TRAIL_EMULATOR_URL: demo.url };
+      const mgmt = demoSeed.accounts.find((a) => a.rdRole === 'management')!;
+      const members = demoSeed.accounts.filter((a) => a.rdRole === 'member');
+      expect(members.length).toBe(2);
+      const mgmtSts = createStsClient({ region: REGION, credentials: staticCredentials(mgmt.accessKeys![0]!), env: demoEnv });
+      for (const m of members) {
+        const creds = await mgmtSts.assumeRole(arnOf(m.id, RD_ROLE), 'demo');
+        const who = await createStsClient({ region: REGION, credentials: staticCredentials(creds), env: demoEnv }).getCallerIdentity();
+        expect(who.accountId).toBe(m.id);
+        const writer = await createRamClient({ region: REGION, credentials: staticCredentials(creds), env: demoEnv }).getRole('actiontrail-writer');
+        expect(writer?.trustedServices).toEqual(['actiontrail.aliyuncs.com']);
+      }
+    } finally {
+      await demo.close();
+    }
+  });
+
+  it('parses the CLI options', () => {
+    expect(parseArgs(['--port', '4567', '--seed=x.json', '--dump'])).toMatchObject({ port: 4567, seedPath: path.resolve('x.json'), dump: true });
+    expect(() => parseArgs(['--port', 'abc'])).toThrow(/--port/);
+    expect(() => parseArgs(['--bogus'])).toThrow(/unknown option/);
   });
 });
