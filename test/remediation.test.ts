@@ -3,6 +3,7 @@
  * trails seeded missing / stopped / Fresh / drifted / compliant, fixed through the real SDK
  * clients against the emulator; then the fan-out path through FC async InvokeFunction.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
 import type { EmuTrail, SeedFile } from '../emulator/state';
@@ -215,5 +216,10 @@ describe('remediation event parsing', () => {
     expect(() => parseRemediationEvent(JSON.stringify({ kind: 'remediation-batch', runId: 'r', accounts: [], regions: [REGION], dryRun: false }))).toThrow();
     expect(() => parseRemediationEvent(JSON.stringify({ triggerTime: 't', payload: '{"dryRun":"yes"}' }))).toThrow(/dryRun/);
     expect(() => parseRemediationEvent('{nope')).toThrow(/JSON/);
+  });
+
+  it('the example timer and batch events parse', () => {
+    expect(parseRemediationEvent(readFileSync('examples/events/timer.json'))).toEqual({ kind: 'run', trigger: 'compliance-sweep', run: { dryRun: false, accounts: undefined, regions: undefined } });
+    expect(parseRemediationEvent(readFileSync('examples/events/remediation-batch.json'))).toMatchObject({ kind: 'batch', batch: { accounts: expect.any(Array), regions: ['cn-hangzhou'] } });
   });
 });

@@ -3,6 +3,8 @@
  * clients over HTTP against the emulator; plus the local node:http adapter.
  */
 import type { Server } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
 import type { SeedFile } from '../emulator/state';
@@ -10,7 +12,7 @@ import { staticCredentials } from '../shared/cloud/credentials';
 import { createLogger } from '../shared/log';
 import { createHandler } from '../functions/selfservice';
 import { createLocalHttpServer } from '../functions/selfservice/local';
-import type { FcHttpEvent } from '../functions/selfservice/event';
+import { parseHttpEvent, type FcHttpEvent } from '../functions/selfservice/event';
 
 const REGION = 'cn-hangzhou';
 const OWNER = '1200000000000001';
@@ -234,5 +236,18 @@ describe('self-service HTTP API', () => {
   it('never logs the bearer token', () => {
     expect(logs.length).toBeGreaterThan(0);
     for (const l of logs) expect(l).not.toContain(TOKEN);
+  });
+
+  it('docs/openapi.yaml describes exactly the served routes, and the example trigger events parse', async () => {
+    const doc = parseYaml(readFileSync('docs/openapi.yaml', 'utf8')) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/schema', '/trails', '/trails/{name}', '/trails/{name}/logging']);
+    expect(JSON.stringify(doc.paths['/trails'])).toContain('../schemas/trail-spec.schema.json');
+    for (const f of ['http-post-trails.json', 'http-get-trail.json', 'http-healthz.json']) {
+      const req = parseHttpEvent(readFileSync(`examples/events/${f}`));
+      expect(req?.path).toMatch(/^\/(trails|healthz)/);
+    }
+    const health = await handler(readFileSync('examples/events/http-healthz.json'), {});
+    expect(health.statusCode).toBe(200);
   });
 });

@@ -10,7 +10,8 @@ import { staticCredentials } from '../shared/cloud/credentials';
 import { ProvisionError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { createHandler } from '../functions/vending';
-import { ACCOUNT_VENDED_TYPE, RD_API_CALL_TYPE, RD_SOURCE } from '../functions/vending/event';
+import { readFileSync } from 'node:fs';
+import { ACCOUNT_VENDED_TYPE, RD_API_CALL_TYPE, RD_SOURCE, parseCloudEvents, toVendingRequest } from '../functions/vending/event';
 import type { VendingResult } from '../shared/vending';
 
 const REGION = 'cn-hangzhou';
@@ -191,5 +192,12 @@ describe('vending handler', () => {
       expect(() => JSON.parse(line)).not.toThrow();
       expect(line).not.toContain(key(MGMT).accessKeySecret);
     }
+  });
+
+  it('the example EventBridge events parse into vending requests', () => {
+    const [custom] = parseCloudEvents(readFileSync('examples/events/vending-custom.json'));
+    expect(toVendingRequest(custom!, 'acs.custom.account-vending')).toMatchObject({ accountId: '2000000000000001', origin: 'custom', region: 'cn-hangzhou' });
+    const [rd] = parseCloudEvents(readFileSync('examples/events/vending-rd-account-created.json'));
+    expect(toVendingRequest(rd!, 'acs.custom.account-vending')).toEqual({ accountId: '2000000000000002', origin: 'resource-directory', eventId: rd!.id });
   });
 });
