@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import AliOssModule from 'ali-oss';
 import path from 'node:path';
 import { loadSeed, parseArgs } from '../emulator/cli';
+import PopCore from '@alicloud/pop-core';
 import { createEmulator, type Emulator } from '../emulator/server';
 import type { SeedFile } from '../emulator/state';
 import { staticCredentials } from '../shared/cloud/credentials';
@@ -127,6 +128,16 @@ describe('STS AssumeRole and GetCallerIdentity', () => {
     expect(expired.code).toBe('InvalidSecurityToken.Expired');
     // The other session is unaffected.
     expect((await sts(b).getCallerIdentity()).accountId).toBe(MEMBER_B);
+  });
+
+  it('accepts the temporary credentials from an independent RPC signer (pop-core SecurityToken parameter)', async () => {
+    const c = await sts(key(MGMT)).assumeRole(arnOf(MEMBER_B, RD_ROLE), 'pop-core');
+    const endpoint = `http://${endpointFor('sts', REGION, { env }).endpoint}`;
+    const pop = (token: string) =>
+      new PopCore({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: token, endpoint, apiVersion: '2015-04-01' });
+    const who = await pop(c.securityToken!).request<{ AccountId: string; IdentityType: string }>('GetCallerIdentity', {});
+    expect([who.AccountId, who.IdentityType]).toEqual([MEMBER_B, 'AssumedRoleUser']);
+    await expect(pop('CAISwrong').request('GetCallerIdentity', {})).rejects.toMatchObject({ code: 'InvalidSecurityToken.MismatchWithAccessKey' });
   });
 
   it('refuses a role that does not trust the caller, a missing role, and bad parameters', async () => {
