@@ -1,0 +1,25 @@
+/**
+ * `npm start` (scripts/start.ts --once) runs the whole job on the embedded emulator: a spec
+ * provisioned over the HTTP API, a vending event, a compliance run.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '..');
+
+it('npm start provisions, vends and remediates on the emulator, then exits with --once', async () => {
+  const { stdout } = await run(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'scripts/start.ts', '--once', '--quiet', '--port', '0'], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '' },
+    timeout: 60_000,
+  });
+  expect(stdout).toMatch(/← 201 missing → CreateTrail → StartLogging; IsLogging=true; HomeRegion=cn-hangzhou/);
+  expect(stdout).toMatch(/again ← 200 compliant → no change/);
+  expect(stdout).toMatch(/GET \/trails\/demo-trail ← Status Enable, IsLogging true/);
+  expect(stdout).toMatch(/a bad spec ← 400 InvalidTrailNameException: \/Name \(pattern\)/);
+  expect(stdout).toMatch(/2000000000000001 vended-trail: ok \(CreateTrail → StartLogging\)/);
+  expect(stdout).toMatch(/fixed 3, failed 0/);
+}, 90_000);
