@@ -10,6 +10,8 @@ import { createEmulator, type Emulator } from '../emulator/server';
 import type { SeedFile } from '../emulator/state';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { createLogger } from '../shared/log';
+import { loadConfig } from '../shared/config';
+import { ProvisionError } from '../shared/errors';
 import { createHandler } from '../functions/selfservice';
 import { createLocalHttpServer } from '../functions/selfservice/local';
 import { parseHttpEvent, type FcHttpEvent } from '../functions/selfservice/event';
@@ -249,5 +251,73 @@ describe('self-service HTTP API', () => {
     }
     const health = await handler(readFileSync('examples/events/http-healthz.json'), {});
     expect(health.statusCode).toBe(200);
+  });
+});
+
+describe('configuration', () => {
+  it('has documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      region: 'cn-hangzhou',
+      memberRole: 'ResourceDirectoryAccountAccessRole',
+      baseline: { kind: 'none' },
+      accounts: { kind: 'rd' },
+      regions: ['cn-hangzhou'],
+      concurrency: 8,
+      vendingSource: 'acs.custom.account-vending',
+      http: { auth: 'token', maxBodyBytes: 65536 },
+      dryRun: false,
+    });
+    expect(loadConfig({ FC_REGION: 'cn-shanghai' }).regions).toEqual(['cn-shanghai']);
+    expect(loadConfig({}, { function: { name: 'me' } }).workerFunction).toBe('me');
+    expect(loadConfig({ TRAIL_ACCOUNTS: '1, 2,2', TRAIL_REGIONS: 'cn-beijing,cn-hangzhou', TRAIL_BASELINE_OSS: 'oss://my-bucket/base/line.json' })).toMatchObject({
+      accounts: { kind: 'list', ids: ['1', '2'] },
+      regions: ['cn-beijing', 'cn-hangzhou'],
+      baseline: { kind: 'oss', bucket: 'my-bucket', key: 'base/line.json' },
+    });
+  });
+
+  it('names the bad variable in a ProvisionError', () => {
+    const cases: Array<[NodeJS.ProcessEnv, string]> = [
+      [{ TRAIL_CONCURRENCY: '0' }, 'TRAIL_CONCURRENCY'],
+      [{ TRAIL_HTTP_AUTH: 'basic' }, 'TRAIL_HTTP_AUTH'],
+      [{ TRAIL_ACCOUNTS: 'rd,x' }, 'TRAIL_ACCOUNTS'],
+      [{ TRAIL_REGIONS: 'Hangzhou' }, 'TRAIL_REGIONS'],
+      [{ TRAIL_BASELINE: '[{"Name":"x"}]' }, 'TRAIL_BASELINE'],
+      [{ TRAIL_BASELINE: '[', TRAIL_BASELINE_FILE: 'a.json' }, 'TRAIL_BASELINE and TRAIL_BASELINE_FILE'],
+      [{ TRAIL_BASELINE_OSS: 'https://bucket/key' }, 'TRAIL_BASELINE_OSS'],
+      [{ TRAIL_DRY_RUN: 'maybe' }, 'TRAIL_DRY_RUN'],
+      [{ TRAIL_HTTP_TOKENS: 'short' }, 'TRAIL_HTTP_TOKENS'],
+    ];
+    for (const [env, name] of cases) {
+      let err: unknown;
+      try {
+        loadConfig(env);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(ProvisionError);
+      expect((err as Error).message).toContain(name);
+    }
+  });
+
+  it('keeps bearer tokens only as digests', () => {
+    const c = loadConfig({ TRAIL_HTTP_TOKENS: TOKEN });
+    expect(JSON.stringify(c)).not.toContain(TOKEN);
+    expect(c.http.tokenDigests).toHaveLength(1);
+  });
+
+  it('TRAIL_HTTP_AUTH=fc trusts the trigger signature: no bearer token needed', async () => {
+    const fcAuth = createHandler({
+      env: { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_HTTP_AUTH: 'fc' },
+      credentials: staticCredentials(key(OWNER)),
+      logger: createLogger({}, { write: () => {} }),
+    });
+    const ev = { version: 'v1', rawPath: '/schema', body: '', isBase64Encoded: false, headers: {}, queryParameters: {}, requestContext: { http: { method: 'GET', path: '/schema' }, requestId: 'r' } };
+    expect((await fcAuth(Buffer.from(JSON.stringify(ev)), {})).statusCode).toBe(200);
+    // With token auth and no token configured, nothing is let in.
+    const closed = createHandler({ env: { TRAIL_EMULATOR_URL: emu.url }, credentials: staticCredentials(key(OWNER)), logger: createLogger({}, { write: () => {} }) });
+    const withHeader = { ...ev, headers: { authorization: `Bearer ${TOKEN}` } };
+    expect((await closed(Buffer.from(JSON.stringify(withHeader)), {})).statusCode).toBe(401);
   });
 });

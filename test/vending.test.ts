@@ -11,6 +11,7 @@ import { ProvisionError } from '../shared/errors';
 import { createLogger } from '../shared/log';
 import { createHandler } from '../functions/vending';
 import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { ACCOUNT_VENDED_TYPE, RD_API_CALL_TYPE, RD_SOURCE, parseCloudEvents, toVendingRequest } from '../functions/vending/event';
 import type { VendingResult } from '../shared/vending';
 
@@ -34,10 +35,31 @@ function member(id: string): SeedFile['accounts'][number] {
   };
 }
 
+const BASELINE_OSS = { Name: 'oss-baseline', OssBucketName: 'vend-central-audit', OssKeyPrefix: 'from-oss', EventRW: 'Write' };
+
+function ossObject(name: string, text: string) {
+  const body = Buffer.from(text);
+  return {
+    key: name,
+    bodyBase64: body.toString('base64'),
+    contentType: 'application/json',
+    etag: `"${createHash('md5').update(body).digest('hex').toUpperCase()}"`,
+    lastModified: '2026-01-01T00:00:00Z',
+  };
+}
+
 const seed: SeedFile = {
   defaultRegion: REGION,
   accounts: [
-    { id: MGMT, rdRole: 'management', accessKeys: [key(MGMT)], buckets: [{ name: 'vend-central-audit', region: REGION, writers: [A, B, C] }] },
+    {
+      id: MGMT,
+      rdRole: 'management',
+      accessKeys: [key(MGMT)],
+      buckets: [
+        { name: 'vend-central-audit', region: REGION, writers: [A, B, C] },
+        { name: 'vend-config', region: REGION, objects: [ossObject('baseline.json', JSON.stringify([{ ...BASELINE_OSS }]))] },
+      ],
+    },
     member(A),
     member(B),
     member(C),
@@ -199,5 +221,16 @@ describe('vending handler', () => {
     expect(toVendingRequest(custom!, 'acs.custom.account-vending')).toMatchObject({ accountId: '2000000000000001', origin: 'custom', region: 'cn-hangzhou' });
     const [rd] = parseCloudEvents(readFileSync('examples/events/vending-rd-account-created.json'));
     expect(toVendingRequest(rd!, 'acs.custom.account-vending')).toEqual({ accountId: '2000000000000002', origin: 'resource-directory', eventId: rd!.id });
+  });
+
+  it('reads the baseline from OSS (TRAIL_BASELINE_OSS) with the function credentials', async () => {
+    const { TRAIL_BASELINE: _inline, ...rest } = env;
+    const handler = createHandler({ env: { ...rest, TRAIL_BASELINE_OSS: 'oss://vend-config/baseline.json' }, logger, credentials: staticCredentials(key(MGMT)) });
+    const [result] = await handler(event(customEvent({ accountId: A })), fcContext('req-oss'));
+    expect(result!.outcomes.map((o) => [o.name, o.ok])).toEqual([['oss-baseline', true]]);
+    expect(trailsOf(A).find((t) => t.Name === 'oss-baseline')).toMatchObject({ Status: 'Enable', OssKeyPrefix: 'from-oss', EventRW: 'Write' });
+    const missing = createHandler({ env: { ...rest, TRAIL_BASELINE_OSS: 'oss://vend-config/none.json' }, logger, credentials: staticCredentials(key(MGMT)) });
+    const err = await rejection(missing(event(customEvent({ accountId: A })), fcContext('req-oss2')));
+    expect(err.message).toContain('TRAIL_BASELINE_OSS');
   });
 });
