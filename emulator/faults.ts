@@ -25,6 +25,16 @@ interface FaultState {
 
 const states = new WeakMap<World, FaultState>();
 
+/** Faults injected so far per world, by kind (latency is invisible in the call log; soak tests report it). */
+const tallies = new WeakMap<World, Record<FaultRule['kind'], number>>();
+
+/** How many faults of each kind this world has injected since it was created. */
+export function faultTally(world: World): Record<FaultRule['kind'], number> {
+  let t = tallies.get(world);
+  if (!t) tallies.set(world, (t = { throttle: 0, error5xx: 0, latency: 0, drop: 0 }));
+  return t;
+}
+
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -112,6 +122,7 @@ export async function applyFaults(req: EmuRequest, world: World): Promise<void |
     const used = s.used.get(rule) ?? 0;
     if (rule.times !== undefined && used >= rule.times) continue;
     s.used.set(rule, used + 1);
+    faultTally(world)[rule.kind]++;
     switch (rule.kind) {
       case 'latency':
         await sleep(rule.ms ?? 0);
