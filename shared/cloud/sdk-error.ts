@@ -10,6 +10,11 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
 export function isRetryableCode(code: string, status: number): boolean {
   return (
     /^Throttling/.test(code) ||
+    // OSS and SLS spell throttling their own way.
+    code === 'SlowDown' ||
+    code === 'ReadQuotaExceed' ||
+    code === 'WriteQuotaExceed' ||
+    code === 'ServerBusy' ||
     code === 'ServiceUnavailable' ||
     code === 'InternalError' ||
     code === 'RequestTimeout' ||
