@@ -47,6 +47,8 @@ export const PROJECT_ERRORS = {
   MethodNotAllowed: { status: 405, message: 'The method is not allowed on this resource.' },
   PayloadTooLarge: { status: 413, message: 'The request body is too large.' },
   UnsupportedMediaType: { status: 415, message: 'The request body must be application/json.' },
+  /** A function's environment variables are missing or malformed (the message names the variable). */
+  InvalidConfiguration: { status: 500, message: 'The function configuration is invalid.' },
   /** A deadline ran out while retrying. */
   DeadlineExceeded: { status: 504, message: 'The operation did not finish before its deadline.' },
   /** An unexpected failure; the message never carries secrets or stack traces. */
