@@ -52,6 +52,8 @@ export function createSlsClient(opts: ClientOptions): SlsClientApi {
       } catch (e) {
         const err = fromSdkError(e);
         if (err.code === 'ProjectNotExist') return 'missing';
+        // SLS throttles reads with 403 ReadQuotaExceed: that is "try again", not "denied".
+        if (err.retryable) throw err;
         if (err.code === 'Unauthorized' || err.status === 401 || err.status === 403) return 'denied';
         throw err;
       }
