@@ -16,8 +16,7 @@
  */
 import OpenApi, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
 import type { EventRW, TrailLoggingStatus, TrailRecord, TrailSpec, TrailStatus } from '../spec';
-import { toSdkCredential } from './credentials';
-import { endpointFor } from './endpoints';
+import { sdkConfig } from './sdk-config';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { ActionTrailApi, TrailWriteResult } from './types';
@@ -136,23 +135,8 @@ export function updateTrailQuery(spec: Omit<TrailSpec, 'IsOrganizationTrail'>): 
 
 export function createActionTrailClient(opts: ClientOptions): ActionTrailApi {
   let client: OpenApi | undefined;
-  // Built on first use: a cold start that never calls ActionTrail pays nothing for it.
-  const sdk = (): OpenApi => {
-    if (!client) {
-      const { endpoint, protocol } = endpointFor('actiontrail', opts.region, { env: opts.env, accountId: opts.accountId });
-      client = new OpenApi(
-        new $OpenApiUtil.Config({
-          credential: toSdkCredential(opts.credentials),
-          endpoint,
-          protocol,
-          regionId: opts.region,
-          connectTimeout: opts.connectTimeoutMs,
-          readTimeout: opts.readTimeoutMs,
-        }),
-      );
-    }
-    return client;
-  };
+  // Built on first use: a cold start that never calls this API pays nothing for it.
+  const sdk = (): OpenApi => (client ??= new OpenApi(sdkConfig('actiontrail', opts)));
 
   async function call(action: string, query: Query, method: 'GET' | 'POST' = 'POST'): Promise<Body> {
     const params = new $OpenApiUtil.Params({

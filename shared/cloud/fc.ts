@@ -15,10 +15,8 @@
  */
 import { Readable } from 'node:stream';
 import FcClient, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
 import { ProvisionError } from '../errors';
-import { toSdkCredential } from './credentials';
-import { endpointFor } from './endpoints';
+import { sdkConfig } from './sdk-config';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { FcApi } from './types';
@@ -60,25 +58,9 @@ const NO_RUNTIME_OPTIONS = {} as Parameters<FcClient['invokeFunctionWithOptions'
 
 export function createFcClient(opts: ClientOptions): FcApi {
   if (!opts.accountId) throw new Error('createFcClient needs opts.accountId: the FC 3.0 endpoint is per account.');
-  const accountId = opts.accountId;
   let client: FcClient | undefined;
-  // Built on first use: cold starts that never invoke another function pay nothing.
-  const sdk = (): FcClient => {
-    if (!client) {
-      const { endpoint, protocol } = endpointFor('fc', opts.region, { env: opts.env, accountId });
-      client = new FcClient(
-        new $OpenApiUtil.Config({
-          credential: toSdkCredential(opts.credentials),
-          endpoint,
-          protocol,
-          regionId: opts.region,
-          connectTimeout: opts.connectTimeoutMs,
-          readTimeout: opts.readTimeoutMs,
-        }),
-      );
-    }
-    return client;
-  };
+  // Built on first use: a cold start that never calls this API pays nothing for it.
+  const sdk = (): FcClient => (client ??= new FcClient(sdkConfig('fc', opts)));
 
   return {
     async invoke(functionName, payload, mode, qualifier) {

@@ -11,8 +11,7 @@
  */
 import OpenApiClient, { $OpenApiUtil } from '@alicloud/openapi-core';
 import type { ClientOptions } from './options';
-import { endpointFor } from './endpoints';
-import { toSdkCredential } from './credentials';
+import { lazyClients, sdkConfig } from './sdk-config';
 import { fromSdkError } from './sdk-error';
 import type { MaxComputeApi } from './types';
 
@@ -22,26 +21,8 @@ const DENIED = new Set(['ODPS-0420095', 'AccessDenied', 'NoPermission', 'Forbidd
 type Runtime = Parameters<OpenApiClient['callApi']>[2];
 
 export function createMaxComputeClient(opts: ClientOptions): MaxComputeApi {
-  const clients = new Map<string, OpenApiClient>();
-
-  function clientFor(region: string): OpenApiClient {
-    let client = clients.get(region);
-    if (!client) {
-      const { endpoint, protocol } = endpointFor('maxcompute', region, { env: opts.env, accountId: opts.accountId });
-      client = new OpenApiClient(
-        new $OpenApiUtil.Config({
-          credential: toSdkCredential(opts.credentials),
-          endpoint,
-          protocol,
-          regionId: region,
-          readTimeout: opts.readTimeoutMs,
-          connectTimeout: opts.connectTimeoutMs,
-        }),
-      );
-      clients.set(region, client);
-    }
-    return client;
-  }
+  // One client per region, built on first use.
+  const clientFor = lazyClients((region) => new OpenApiClient(sdkConfig('maxcompute', opts, region)));
 
   return {
     async projectExists(project, region = opts.region) {

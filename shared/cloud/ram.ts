@@ -8,8 +8,7 @@
  * can check that a write role trusts actiontrail.aliyuncs.com.
  */
 import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
-import { toSdkCredential } from './credentials';
-import { endpointFor } from './endpoints';
+import { sdkConfig } from './sdk-config';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { RamApi } from './types';
@@ -44,22 +43,8 @@ export function trustedServicesOf(policyDocument: string | undefined): string[] 
 
 export function createRamClient(opts: ClientOptions): RamApi {
   let client: OpenApi | undefined;
-  const sdk = (): OpenApi => {
-    if (!client) {
-      const { endpoint, protocol } = endpointFor('ram', opts.region, { env: opts.env });
-      client = new OpenApi(
-        new $OpenApiUtil.Config({
-          credential: toSdkCredential(opts.credentials),
-          endpoint,
-          protocol,
-          regionId: opts.region,
-          connectTimeout: opts.connectTimeoutMs,
-          readTimeout: opts.readTimeoutMs,
-        }),
-      );
-    }
-    return client;
-  };
+  // Built on first use: a cold start that never calls this API pays nothing for it.
+  const sdk = (): OpenApi => (client ??= new OpenApi(sdkConfig('ram', opts)));
 
   return {
     async getRole(roleName) {

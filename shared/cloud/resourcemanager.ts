@@ -7,9 +7,7 @@
  * management account may call it; anything else surfaces as the API's own error via fromSdkError.
  */
 import RmClient, { ListAccountsRequest } from '@alicloud/resourcemanager20200331';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
-import { toSdkCredential } from './credentials';
-import { endpointFor } from './endpoints';
+import { sdkConfig } from './sdk-config';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { ResourceManagerApi } from './types';
@@ -21,23 +19,8 @@ export type RdAccount = Awaited<ReturnType<ResourceManagerApi['listAccounts']>>[
 
 export function createResourceManagerClient(opts: ClientOptions): ResourceManagerApi {
   let client: RmClient | undefined;
-  // Built on first use so that a cold start that never lists accounts pays nothing.
-  const sdk = (): RmClient => {
-    if (!client) {
-      const { endpoint, protocol } = endpointFor('resourcemanager', opts.region, { env: opts.env });
-      client = new RmClient(
-        new $OpenApiUtil.Config({
-          credential: toSdkCredential(opts.credentials),
-          endpoint,
-          protocol,
-          regionId: opts.region,
-          connectTimeout: opts.connectTimeoutMs,
-          readTimeout: opts.readTimeoutMs,
-        }),
-      );
-    }
-    return client;
-  };
+  // Built on first use: a cold start that never calls this API pays nothing for it.
+  const sdk = (): RmClient => (client ??= new RmClient(sdkConfig('resourcemanager', opts)));
 
   return {
     async listAccounts({ pageSize = MAX_PAGE_SIZE, onPage } = {}) {

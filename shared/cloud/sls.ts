@@ -7,10 +7,8 @@
  * client per region, built on first use.
  */
 import SlsClient, { ListLogStoresRequest } from '@alicloud/sls20201230';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
 import type { ClientOptions } from './options';
-import { endpointFor } from './endpoints';
-import { toSdkCredential } from './credentials';
+import { lazyClients, sdkConfig } from './sdk-config';
 import { fromSdkError } from './sdk-error';
 import type { SlsApi } from './types';
 
@@ -23,26 +21,8 @@ export interface SlsClientApi extends SlsApi {
 const PAGE = 500;
 
 export function createSlsClient(opts: ClientOptions): SlsClientApi {
-  const clients = new Map<string, SlsClient>();
-
-  function clientFor(region: string): SlsClient {
-    let client = clients.get(region);
-    if (!client) {
-      const { endpoint, protocol } = endpointFor('sls', region, { env: opts.env, accountId: opts.accountId });
-      client = new SlsClient(
-        new $OpenApiUtil.Config({
-          credential: toSdkCredential(opts.credentials),
-          endpoint,
-          protocol,
-          regionId: region,
-          readTimeout: opts.readTimeoutMs,
-          connectTimeout: opts.connectTimeoutMs,
-        }),
-      );
-      clients.set(region, client);
-    }
-    return client;
-  }
+  // One client per region, built on first use.
+  const clientFor = lazyClients((region) => new SlsClient(sdkConfig('sls', opts, region)));
 
   return {
     async projectExists(project, region = opts.region) {

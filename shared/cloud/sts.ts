@@ -5,31 +5,15 @@
  * only; they are never logged or put in error messages.
  */
 import StsClient, { AssumeRoleRequest } from '@alicloud/sts20150401';
-import { $OpenApiUtil } from '@alicloud/openapi-core';
-import { toSdkCredential } from './credentials';
-import { endpointFor } from './endpoints';
+import { sdkConfig } from './sdk-config';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { StsApi } from './types';
 
 export function createStsClient(opts: ClientOptions): StsApi {
   let client: StsClient | undefined;
-  const sdk = (): StsClient => {
-    if (!client) {
-      const { endpoint, protocol } = endpointFor('sts', opts.region, { env: opts.env });
-      client = new StsClient(
-        new $OpenApiUtil.Config({
-          credential: toSdkCredential(opts.credentials),
-          endpoint,
-          protocol,
-          regionId: opts.region,
-          connectTimeout: opts.connectTimeoutMs,
-          readTimeout: opts.readTimeoutMs,
-        }),
-      );
-    }
-    return client;
-  };
+  // Built on first use: a cold start that never calls this API pays nothing for it.
+  const sdk = (): StsClient => (client ??= new StsClient(sdkConfig('sts', opts)));
 
   return {
     async getCallerIdentity() {

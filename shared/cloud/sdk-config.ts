@@ -1,0 +1,33 @@
+/**
+ * The one place an official SDK client's Config is built: endpoint and protocol for the service
+ * and region (endpoints.ts), the credential object (credentials.ts), timeouts.
+ */
+import { $OpenApiUtil } from '@alicloud/openapi-core';
+import { toSdkCredential } from './credentials';
+import { endpointFor, type CloudService } from './endpoints';
+import type { ClientOptions } from './options';
+
+export function sdkConfig(service: CloudService, opts: ClientOptions, region = opts.region): $OpenApiUtil.Config {
+  const { endpoint, protocol } = endpointFor(service, region, { env: opts.env, accountId: opts.accountId });
+  return new $OpenApiUtil.Config({
+    credential: toSdkCredential(opts.credentials),
+    endpoint,
+    protocol,
+    regionId: region,
+    connectTimeout: opts.connectTimeoutMs,
+    readTimeout: opts.readTimeoutMs,
+  });
+}
+
+/** One SDK client per key (region), built on first use so cold starts pay only for what they call. */
+export function lazyClients<T>(make: (key: string) => T): (key: string) => T {
+  const clients = new Map<string, T>();
+  return (key) => {
+    let c = clients.get(key);
+    if (c === undefined) {
+      c = make(key);
+      clients.set(key, c);
+    }
+    return c;
+  };
+}
