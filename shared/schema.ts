@@ -16,22 +16,9 @@ import Ajv, { type ErrorObject } from 'ajv';
 import specSchemaJson from '../schemas/trail-spec.schema.json';
 import batchSchemaJson from '../schemas/trail-spec-batch.schema.json';
 import { DOCUMENTED_ERRORS, ProvisionError, type DocumentedCode, type FieldError } from './errors';
-import type { TrailSpec } from './spec';
+import { SPEC_FIELDS, type TrailSpec } from './spec';
 
-/** The CreateTrail parameters a spec may hold, in CreateTrail doc order. */
-export const SPEC_FIELDS = [
-  'Name',
-  'OssBucketName',
-  'OssKeyPrefix',
-  'OssWriteRoleArn',
-  'SlsProjectArn',
-  'SlsWriteRoleArn',
-  'EventRW',
-  'TrailRegion',
-  'IsOrganizationTrail',
-  'MaxComputeProjectArn',
-  'MaxComputeWriteRoleArn',
-] as const satisfies readonly (keyof TrailSpec)[];
+export { SPEC_FIELDS };
 
 /** Rule name used for "at least one destination" (the schema's root anyOf). */
 export const DESTINATION_RULE = 'atLeastOneDestination';

@@ -22,6 +22,21 @@ export interface TrailSpec {
   MaxComputeWriteRoleArn?: string;
 }
 
+/** The CreateTrail parameters a spec may hold, in CreateTrail doc order. */
+export const SPEC_FIELDS = [
+  'Name',
+  'OssBucketName',
+  'OssKeyPrefix',
+  'OssWriteRoleArn',
+  'SlsProjectArn',
+  'SlsWriteRoleArn',
+  'EventRW',
+  'TrailRegion',
+  'IsOrganizationTrail',
+  'MaxComputeProjectArn',
+  'MaxComputeWriteRoleArn',
+] as const satisfies readonly (keyof TrailSpec)[];
+
 /** The delivery fields compared for drift and re-sent in full by UpdateTrail. */
 export const DELIVERY_FIELDS = [
   'OssBucketName',
@@ -35,6 +50,11 @@ export const DELIVERY_FIELDS = [
   'MaxComputeWriteRoleArn',
 ] as const satisfies readonly (keyof TrailSpec)[];
 export type DeliveryField = (typeof DELIVERY_FIELDS)[number];
+
+/** The destination and role fields: delivery fields other than EventRW and TrailRegion ("" clears them). */
+export const DESTINATION_FIELDS = DELIVERY_FIELDS.filter(
+  (f): f is Exclude<DeliveryField, 'EventRW' | 'TrailRegion'> => f !== 'EventRW' && f !== 'TrailRegion',
+);
 
 /** DescribeTrails status values. Fresh: created, never started. Enable: logging. Disable: stopped. */
 export type TrailStatus = 'Fresh' | 'Enable' | 'Disable';

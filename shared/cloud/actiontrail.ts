@@ -15,7 +15,7 @@
  * - Booleans go out as "true"/"false"; responses are normalised to real booleans and numbers.
  */
 import OpenApi, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
-import type { EventRW, TrailLoggingStatus, TrailRecord, TrailSpec, TrailStatus } from '../spec';
+import { DESTINATION_FIELDS, type EventRW, type TrailLoggingStatus, type TrailRecord, type TrailSpec, type TrailStatus } from '../spec';
 import { sdkConfig } from './sdk-config';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
@@ -31,15 +31,8 @@ type Runtime = Parameters<OpenApi['callApi']>[2];
 type Query = Record<string, string>;
 type Body = Record<string, unknown>;
 
-const UPDATE_FIELDS = [
-  'OssBucketName',
-  'OssKeyPrefix',
-  'OssWriteRoleArn',
-  'SlsProjectArn',
-  'SlsWriteRoleArn',
-  'MaxComputeProjectArn',
-  'MaxComputeWriteRoleArn',
-] as const;
+/** Sent in full by UpdateTrail ("" for an unset one). */
+const UPDATE_FIELDS = DESTINATION_FIELDS;
 
 function str(v: unknown): string | undefined {
   return v === undefined || v === null || v === '' ? undefined : String(v);
