@@ -69,10 +69,12 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
 
   const observe = async (): Promise<TrailRecord | undefined> => {
     step('observe');
+    // Organization trails are always included: names are unique per account whatever the kind,
+    // so a spec that disagrees with an existing trail's kind must see that trail to say so.
     const list = await call('actiontrail:DescribeTrails', () =>
-      cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: Boolean(spec.IsOrganizationTrail) }),
+      cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: true }),
     );
-    return list.find((t) => t.Name === spec.Name);
+    return list.find((t) => t.Name === spec.Name && !t.IsShadowTrail);
   };
 
   let existing = await observe();

@@ -206,4 +206,26 @@ describe('ensureTrail', () => {
     }
     expect(retries).toEqual(['Throttling.User', 'Throttling.User']);
   });
+
+  it('creates an organization trail from the management account, and re-running it is a no-op', async () => {
+    const cloud = cloudFor(emu, MGMT);
+    const spec = { Name: 'org-trail', IsOrganizationTrail: true, OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'org-audit' };
+    const r = await ensureTrail(spec, cloud, fast);
+    expect(r.done).toEqual(['CreateTrail', 'StartLogging']);
+    expect(r.status?.IsLogging).toBe(true);
+    expect(trailOf(MGMT, 'org-trail')).toMatchObject({ IsOrganizationTrail: true, Status: 'Enable' });
+    const again = await ensureTrail(spec, cloud, fast);
+    expect(again.classification).toBe('compliant');
+    // Asking for a single-account trail under the same name cannot be fixed by UpdateTrail: a clear error, no write.
+    const from = emu.world.calls.length;
+    const err = await expectCode(ensureTrail({ ...spec, IsOrganizationTrail: false }, cloud, fast), 'InvalidQueryParameter', 400);
+    expect(err.fields[0]?.pointer).toBe('/IsOrganizationTrail');
+    expect(writes(callsSince(emu, from))).toEqual([]);
+  });
+
+  it('a member account cannot create an organization trail (NotAllowCreateOrganizationTrail), and nothing is left behind', async () => {
+    const cloud = cloudFor(emu, MEMBER_A);
+    await expectCode(ensureTrail({ Name: 'member-org', IsOrganizationTrail: true, OssBucketName: `audit-${MEMBER_A}` }, cloud, fast), 'NotAllowCreateOrganizationTrail', 400);
+    expect(trailOf(MEMBER_A, 'member-org')).toBeUndefined();
+  });
 });
