@@ -55,9 +55,12 @@ export function parseHttpEvent(event: Buffer | string, fallbackRequestId?: strin
       path = ev.rawPath!;
     }
   }
+  // A method that is present but not a string is not an HTTP trigger event (it cannot be routed).
+  const method: unknown = ev.requestContext?.http?.method ?? 'GET';
+  if (typeof method !== 'string') return undefined;
   const raw = typeof ev.body === 'string' ? ev.body : '';
   return {
-    method: (ev.requestContext?.http?.method ?? 'GET').toUpperCase(),
+    method: method.toUpperCase(),
     path: path || '/',
     headers,
     query,
