@@ -1,0 +1,82 @@
+/**
+ * `npm run bench`: cold start, per-spec overhead and fleet efficiency, each measured side by
+ * side with its baseline in this one run, then one table with ✓/✗ against each goal.
+ *
+ * Benchmarks report, they do not gate: the exit code is 0 whether or not goals are met (only a
+ * crash exits non-zero). Progress goes to stderr, results to stdout. docs/bench.md explains each
+ * measure and the numbers on the reference machine.
+ *
+ * Sizes can be changed with BENCH_COLD_RUNS, BENCH_SPECS, BENCH_ACCOUNTS, BENCH_LATENCY_MS and
+ * BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8).
+ */
+import { cpus } from 'node:os';
+import { formatBytes } from '../scripts/build';
+import { coldStart } from './coldstart';
+import { fleet } from './fleet';
+import { perSpecOverhead } from './overhead';
+import { goalTable, median, mib, ms, percentile, type GoalRow } from './stats';
+
+const num = (name: string, def: number) => {
+  const v = Number(process.env[name]);
+  return Number.isFinite(v) && v > 0 ? v : def;
+};
+
+const COLD_RUNS = num('BENCH_COLD_RUNS', 15);
+const SPECS = num('BENCH_SPECS', 100);
+const ACCOUNTS = num('BENCH_ACCOUNTS', 1000);
+const LATENCY = num('BENCH_LATENCY_MS', 20);
+const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const out = (line = '') => process.stdout.write(`${line}\n`);
+
+async function run(): Promise<void> {
+  out(`trail-provisioner benchmarks — node ${process.version}, ${cpus().length} CPU(s) ${cpus()[0]?.model ?? ''}`.trimEnd());
+  const rows: GoalRow[] = [];
+
+  // 1. Cold start and bundle sizes.
+  const cold = await coldStart(COLD_RUNS, log);
+  out('\n== Cold start: bundled selfservice handler vs bare node, GET /healthz, fresh process each ==');
+  out(`runs: ${cold.runs} each, interleaved`);
+  out(`wall (spawn → exit)      bundle median ${ms(median(cold.bundleWallMs))} (p90 ${ms(percentile(cold.bundleWallMs, 90))})   bare median ${ms(median(cold.bareWallMs))} (p90 ${ms(percentile(cold.bareWallMs, 90))})   ratio ${cold.ratio.toFixed(2)}x`);
+  out(`answer ready (in child)  bundle median ${ms(median(cold.bundleReadyMs))}   bare median ${ms(median(cold.bareReadyMs))}   ratio ${cold.readyRatio.toFixed(2)}x`);
+  out('bundle sizes:');
+  for (const s of cold.sizes) {
+    out(`  ${s.name.padEnd(12)} index.js ${formatBytes(s.bytes).padStart(9)}  gzip ${formatBytes(s.gzipBytes).padStart(9)}  map ${formatBytes(s.mapBytes).padStart(9)}  native ${formatBytes(s.assetBytes).padStart(9)}`);
+  }
+  rows.push({ measure: 'cold start (wall, median ratio)', value: `${cold.ratio.toFixed(2)}x (${ms(median(cold.bundleWallMs))} vs ${ms(median(cold.bareWallMs))})`, goal: '< 1.5x', met: cold.ratio < 1.5 });
+  for (const s of cold.sizes) rows.push({ measure: `bundle ${s.name}`, value: `${formatBytes(s.bytes)} (gzip ${formatBytes(s.gzipBytes)})`, goal: '-' });
+
+  // 2. Per-spec overhead and calls per spec.
+  const ov = await perSpecOverhead(SPECS, log);
+  out('\n== Per-spec overhead: ensureTrail (new trail) vs the same 5 raw SDK calls, zero latency ==');
+  out(`specs: ${ov.specs} each, interleaved   ensureTrail median ${ms(median(ov.ensureMs))} (p90 ${ms(percentile(ov.ensureMs, 90))})   raw median ${ms(median(ov.rawMs))} (p90 ${ms(percentile(ov.rawMs, 90))})   ratio ${ov.ratio.toFixed(2)}x`);
+  out('API calls per spec (ensureTrail) vs the minimum:');
+  for (const c of ov.counts) {
+    out(`  ${c.case.padEnd(10)} ${String(c.calls.length).padStart(2)} calls (minimum ${c.minimum.length}): ${c.calls.map((x) => x.replace(/^actiontrail:/, '')).join(', ')}`);
+    out(`  ${''.padEnd(10)} minimum: ${c.minimum.map((x) => x.replace(/^actiontrail:/, '')).join(', ')} — ${c.why}`);
+  }
+  rows.push({ measure: 'per-spec overhead (median ratio)', value: `${ov.ratio.toFixed(2)}x (${ms(median(ov.ensureMs))} vs ${ms(median(ov.rawMs))})`, goal: '< 1.2x', met: ov.ratio < 1.2 });
+  for (const c of ov.counts) rows.push({ measure: `calls per spec, ${c.case}`, value: `${c.calls.length}`, goal: `minimum ${c.minimum.length}` });
+
+  // 3. Fleet remediation.
+  log(`fleet: ${ACCOUNTS} accounts, ${LATENCY} ms latency per call, concurrency ${CONCURRENCY}…`);
+  const f = await fleet(ACCOUNTS, LATENCY, CONCURRENCY, log);
+  out(`\n== Fleet: remediation of ${f.accounts} RD accounts, ${f.latencyMs} ms per call, concurrency ${f.concurrency} ==`);
+  out(`before: ${Object.entries(f.counts).map(([k, v]) => `${k} ${v}`).join(', ')}   fixed ${f.fixed}, failed ${f.failed}`);
+  out(`calls: ${f.calls} (${Object.entries(f.callsByAction).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  out(`wall ${ms(f.wallMs)}   ideal (calls × latency / concurrency) ${ms(f.idealMs)}   efficiency ${(f.efficiency * 100).toFixed(1)}%`);
+  out(`memory: peak rss ${mib(f.peakRss)}, peak heapUsed ${mib(f.peakHeapUsed)}, maxRSS ${mib(f.maxRss)} (provisioner process; the emulator runs in its own)`);
+  rows.push({ measure: `fleet efficiency (${f.accounts} accounts)`, value: `${(f.efficiency * 100).toFixed(1)}% (${ms(f.wallMs)} vs ideal ${ms(f.idealMs)})`, goal: '≥ 80%', met: f.efficiency >= 0.8 });
+  rows.push({ measure: 'fleet peak memory', value: `rss ${mib(f.peakRss)}, heap ${mib(f.peakHeapUsed)}`, goal: '-' });
+
+  out('\n== Summary ==');
+  out(goalTable(rows));
+  const missed = rows.filter((r) => r.met === false);
+  if (missed.length > 0) out(`\n${missed.length} goal(s) missed (reported, not gating; see docs/bench.md for the cause).`);
+}
+
+run().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});
