@@ -206,7 +206,8 @@ export async function handleHttp(req: HttpRequest, deps: SelfServiceDeps): Promi
     return errorResponse(new ProvisionError({ code: 'Unauthorized' }), req.requestId);
   }
   try {
-    const res = await route({ ...req, path }, deps);
+    // Routes log through the request-scoped logger, so every line carries the request id.
+    const res = await route({ ...req, path }, { ...deps, logger: log });
     log.info('answered', { status: res.statusCode });
     return res;
   } catch (e) {
