@@ -281,7 +281,7 @@ function fuzzed(g: Gen): Fuzzed {
     }
     default: {
       // Token in the wrong place, huge headers.
-      const headers: Record<string, string> = g.pick([{ 'x-auth-token': TOKEN }, { cookie: `token=${TOKEN}` }, { 'x-huge': 'h'.repeat(100_000) }, { Authorization: `Bearer ${TOKEN}\r\nX-Injected: 1` }]);
+      const headers = g.pick<Record<string, string>>([{ 'x-auth-token': TOKEN }, { cookie: `token=${TOKEN}` }, { 'x-huge': 'h'.repeat(100_000) }, { Authorization: `Bearer ${TOKEN}\r\nX-Injected: 1` }]);
       return { kind: 'misplaced-token', event: httpEvent(g, 'POST', '/trails', { body: JSON.stringify({ Name: 'fuzz-trail', OssBucketName: `fuzz-audit-${OWNER}` }), contentType: 'application/json', query: { token: TOKEN }, headers }) };
     }
   }
