@@ -11,7 +11,8 @@ import AliOssModule from 'ali-oss';
 import { createEmulator, type Emulator } from '../emulator/server';
 import { clearFaults, mulberry32, setFaults } from '../emulator/faults';
 import type { SeedFile } from '../emulator/state';
-import { staticCredentials, toSdkCredential } from '../shared/cloud/credentials';
+import { staticCredentials } from '../shared/cloud/credentials';
+import { akCredential } from './helpers/world';
 import { endpointFor } from '../shared/cloud/endpoints';
 import { createStsClient } from '../shared/cloud/sts';
 import { ProvisionError } from '../shared/errors';
@@ -119,7 +120,7 @@ describe('service-specific fault codes', () => {
     emu.world.faults = { rules: [{ match: 'sls', kind: 'throttle', rate: 1, times: 1 }] };
     const { endpoint, protocol } = endpointFor('sls', REGION, { env });
     const client = new SlsClient(
-      new $OpenApiUtil.Config({ credential: toSdkCredential(staticCredentials(KEY)), endpoint, protocol, regionId: REGION }),
+      new $OpenApiUtil.Config({ credential: akCredential(KEY), endpoint, protocol, regionId: REGION }),
     );
     await expect(client.getProject('faults-project')).rejects.toMatchObject({ code: 'ReadQuotaExceed', statusCode: 403 });
   });

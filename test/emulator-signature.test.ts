@@ -20,7 +20,7 @@ import AliOssModule from 'ali-oss';
 import http from 'node:http';
 import { createEmulator, type Emulator } from '../emulator/server';
 import type { SeedFile } from '../emulator/state';
-import { staticCredentials, toSdkCredential } from '../shared/cloud/credentials';
+import { akCredential } from './helpers/world';
 import { endpointFor } from '../shared/cloud/endpoints';
 
 const ACCOUNT = '1000000000000001';
@@ -83,7 +83,7 @@ async function expectAccepted(call: () => Promise<unknown>): Promise<void> {
 
 function sts(key: Key): StsClient {
   const { endpoint, protocol } = endpointFor('sts', 'cn-hangzhou', { env });
-  return new StsClient(new $OpenApiUtil.Config({ credential: toSdkCredential(staticCredentials(key)), endpoint, protocol }));
+  return new StsClient(new $OpenApiUtil.Config({ credential: akCredential(key), endpoint, protocol }));
 }
 
 describe('ACS3-HMAC-SHA256 (openapi-core clients)', () => {
@@ -104,7 +104,7 @@ describe('ACS3-HMAC-SHA256 (openapi-core clients)', () => {
   /** A ROA call with a path, an awkward query and a JSON body (so the payload hash counts). */
   function roaCall(key: Key): () => Promise<unknown> {
     const { endpoint, protocol } = endpointFor('sts', 'cn-hangzhou', { env });
-    const client = new OpenApi(new $OpenApiUtil.Config({ credential: toSdkCredential(staticCredentials(key)), endpoint, protocol }));
+    const client = new OpenApi(new $OpenApiUtil.Config({ credential: akCredential(key), endpoint, protocol }));
     const params = new $OpenApiUtil.Params({
       action: 'GetCallerIdentity',
       version: '2015-04-01',
@@ -204,7 +204,7 @@ describe('SLS signatures (@alicloud/sls20201230)', () => {
   function sls(key: Key, signatureVersion?: string): SlsClient {
     const { endpoint, protocol } = endpointFor('sls', 'cn-hangzhou', { env });
     return new SlsClient(
-      new $OpenApiUtil.Config({ credential: toSdkCredential(staticCredentials(key)), endpoint, protocol, regionId: 'cn-hangzhou', signatureVersion }),
+      new $OpenApiUtil.Config({ credential: akCredential(key), endpoint, protocol, regionId: 'cn-hangzhou', signatureVersion }),
     );
   }
 

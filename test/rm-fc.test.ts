@@ -13,7 +13,8 @@ import type { SeedFile } from '../emulator/state';
 import { waitForAsyncInvocations } from '../emulator/services/fc';
 import { createResourceManagerClient } from '../shared/cloud/resourcemanager';
 import { createFcClient } from '../shared/cloud/fc';
-import { staticCredentials, fcContextCredentials, toSdkCredential } from '../shared/cloud/credentials';
+import { staticCredentials, fcContextCredentials } from '../shared/cloud/credentials';
+import { akCredential } from './helpers/world';
 import { endpointFor } from '../shared/cloud/endpoints';
 import { ProvisionError } from '../shared/errors';
 import type { CredentialsProvider } from '../shared/cloud/types';
@@ -61,7 +62,7 @@ function fc(key: { accessKeyId: string; accessKeySecret: string }, accountId = M
 /** The official clients themselves, for checks below the client modules (wire shapes, limits). */
 function rawConfig(service: 'resourcemanager' | 'fc', key: { accessKeyId: string; accessKeySecret: string }) {
   const { endpoint, protocol } = endpointFor(service, REGION, { env, accountId: MGMT });
-  return new $OpenApiUtil.Config({ credential: toSdkCredential(staticCredentials(key)), endpoint, protocol, regionId: REGION });
+  return new $OpenApiUtil.Config({ credential: akCredential(key), endpoint, protocol, regionId: REGION });
 }
 
 async function rejection(p: Promise<unknown>): Promise<ProvisionError> {

@@ -14,9 +14,10 @@
  *   falls back to the service-linked role; see the Terraform fix PR #3851).
  * - Booleans go out as "true"/"false"; responses are normalised to real booleans and numbers.
  */
-import OpenApi, { $OpenApiUtil, OpenApiUtil } from '@alicloud/openapi-core';
+import type OpenApi from '@alicloud/openapi-core';
 import { DESTINATION_FIELDS, type EventRW, type TrailLoggingStatus, type TrailRecord, type TrailSpec, type TrailStatus } from '../spec';
 import { sdkConfig } from './sdk-config';
+import { loadOpenApi, once } from './sdks';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { ActionTrailApi, TrailWriteResult } from './types';
@@ -127,11 +128,14 @@ export function updateTrailQuery(spec: Omit<TrailSpec, 'IsOrganizationTrail'>): 
 }
 
 export function createActionTrailClient(opts: ClientOptions): ActionTrailApi {
-  let client: OpenApi | undefined;
   // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = (): OpenApi => (client ??= new OpenApi(sdkConfig('actiontrail', opts)));
+  const sdk = once(async () => {
+    const { default: OpenApi } = await loadOpenApi();
+    return new OpenApi(await sdkConfig('actiontrail', opts));
+  });
 
   async function call(action: string, query: Query, method: 'GET' | 'POST' = 'POST'): Promise<Body> {
+    const { $OpenApiUtil, OpenApiUtil } = await loadOpenApi();
     const params = new $OpenApiUtil.Params({
       action,
       version: ACTIONTRAIL_VERSION,
@@ -145,7 +149,7 @@ export function createActionTrailClient(opts: ClientOptions): ActionTrailApi {
     });
     const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) });
     try {
-      const res = await sdk().callApi(params, request, {} as Runtime);
+      const res = await (await sdk()).callApi(params, request, {} as Runtime);
       return (res?.body ?? {}) as Body;
     } catch (e) {
       throw fromSdkError(e);

@@ -7,7 +7,9 @@
  * come from: FC context (context.credentials), environment (the @alicloud/credentials default
  * chain: ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET, profiles, ECS/OIDC roles), or an STS AssumeRole.
  */
-import Credential, { DefaultCredentialsProvider } from '@alicloud/credentials';
+import type Credential from '@alicloud/credentials';
+import type { DefaultCredentialsProvider } from '@alicloud/credentials';
+import { loadCredentials } from './sdks';
 import type { CloudCredentials, CredentialsProvider } from './types';
 
 /** A provider that always returns the same credentials. */
@@ -18,10 +20,10 @@ export function staticCredentials(c: CloudCredentials): CredentialsProvider {
 
 /** The @alicloud/credentials default chain (environment, profile, ECS RAM role, OIDC, URI). */
 export function defaultCredentials(): CredentialsProvider {
-  let provider: DefaultCredentialsProvider | undefined;
+  let provider: Promise<DefaultCredentialsProvider> | undefined;
   return async () => {
-    provider ??= DefaultCredentialsProvider.builder().build();
-    const c = await provider.getCredentials();
+    provider ??= loadCredentials().then((m) => m.DefaultCredentialsProvider.builder().build());
+    const c = await (await provider).getCredentials();
     return { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken || undefined };
   };
 }
@@ -38,7 +40,8 @@ export function fcContextCredentials(context: {
 const sdkCredentialCache = new WeakMap<CredentialsProvider, Credential>();
 
 /** The SDK Credential object for a provider (one per provider, so clients can share it). */
-export function toSdkCredential(provider: CredentialsProvider): Credential {
+export async function toSdkCredential(provider: CredentialsProvider): Promise<Credential> {
+  const { default: Credential } = await loadCredentials();
   let cred = sdkCredentialCache.get(provider);
   if (!cred) {
     cred = new Credential(null, {

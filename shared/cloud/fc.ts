@@ -14,9 +14,10 @@
  * mistaken for a result.
  */
 import { Readable } from 'node:stream';
-import FcClient, { InvokeFunctionHeaders, InvokeFunctionRequest } from '@alicloud/fc20230330';
+import type FcClient from '@alicloud/fc20230330';
 import { ProvisionError } from '../errors';
 import { sdkConfig } from './sdk-config';
+import { loadFc, once } from './sdks';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { FcApi } from './types';
@@ -58,18 +59,21 @@ const NO_RUNTIME_OPTIONS = {} as Parameters<FcClient['invokeFunctionWithOptions'
 
 export function createFcClient(opts: ClientOptions): FcApi {
   if (!opts.accountId) throw new Error('createFcClient needs opts.accountId: the FC 3.0 endpoint is per account.');
-  let client: FcClient | undefined;
   // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = (): FcClient => (client ??= new FcClient(sdkConfig('fc', opts)));
+  const sdk = once(async () => {
+    const { default: FcClient } = await loadFc();
+    return new FcClient(await sdkConfig('fc', opts));
+  });
 
   return {
     async invoke(functionName, payload, mode, qualifier) {
+      const { InvokeFunctionHeaders, InvokeFunctionRequest } = await loadFc();
       const request = new InvokeFunctionRequest({ body: Readable.from([encodePayload(payload)]), qualifier });
       const headers = new InvokeFunctionHeaders({ xFcInvocationType: mode === 'async' ? 'Async' : 'Sync', xFcLogType: 'None' });
       let res;
       let bytes: Buffer;
       try {
-        res = await sdk().invokeFunctionWithOptions(functionName, request, headers, NO_RUNTIME_OPTIONS);
+        res = await (await sdk()).invokeFunctionWithOptions(functionName, request, headers, NO_RUNTIME_OPTIONS);
         bytes = await readAll(res.body);
       } catch (e) {
         throw fromSdkError(e);

@@ -9,9 +9,10 @@
  * the OpenAPI gateway documents "OBJECT_NOT_EXIST" too, and older SDKs report "NoSuchObject".
  * Access denied is 403 "ODPS-0420095". Any 404/403 is classified by status as a fallback.
  */
-import OpenApiClient, { $OpenApiUtil } from '@alicloud/openapi-core';
+import type OpenApiClient from '@alicloud/openapi-core';
 import type { ClientOptions } from './options';
 import { lazyClients, sdkConfig } from './sdk-config';
+import { loadOpenApi } from './sdks';
 import { fromSdkError } from './sdk-error';
 import type { MaxComputeApi } from './types';
 
@@ -22,10 +23,14 @@ type Runtime = Parameters<OpenApiClient['callApi']>[2];
 
 export function createMaxComputeClient(opts: ClientOptions): MaxComputeApi {
   // One client per region, built on first use.
-  const clientFor = lazyClients((region) => new OpenApiClient(sdkConfig('maxcompute', opts, region)));
+  const clientFor = lazyClients(async (region) => {
+    const { default: OpenApiClient } = await loadOpenApi();
+    return new OpenApiClient(await sdkConfig('maxcompute', opts, region));
+  });
 
   return {
     async projectExists(project, region = opts.region) {
+      const { $OpenApiUtil } = await loadOpenApi();
       const params = new $OpenApiUtil.Params({
         action: 'GetProject',
         version: '2022-01-04',
@@ -39,7 +44,7 @@ export function createMaxComputeClient(opts: ClientOptions): MaxComputeApi {
       });
       try {
         // A plain runtime object: callApi only reads its fields (as the generated SDKs' RuntimeOptions).
-        await clientFor(region).callApi(params, new $OpenApiUtil.OpenApiRequest({}), {} as Runtime);
+        await (await clientFor(region)).callApi(params, new $OpenApiUtil.OpenApiRequest({}), {} as Runtime);
         return 'exists';
       } catch (e) {
         const err = fromSdkError(e);

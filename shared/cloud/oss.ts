@@ -13,11 +13,12 @@
  * - oss-client errors carry the HTTP status as data.httpCode; it is copied where fromSdkError
  *   looks, so 4xx errors are not mistaken for retryable 5xx.
  */
-import OSSClient, { Config, GetBucketInfoRequest, GetBucketLocationRequest, GetObjectRequest, PutObjectRequest, PutObjectRequestHeader } from '@alicloud/oss-client';
+import type OSSClient from '@alicloud/oss-client';
 import { Readable } from 'node:stream';
 import type { ClientOptions } from './options';
 import { endpointFor } from './endpoints';
 import { fromSdkError } from './sdk-error';
+import { loadOss } from './sdks';
 import type { CloudCredentials, Existence, OssApi } from './types';
 import type { ProvisionError } from '../errors';
 
@@ -58,6 +59,7 @@ export function createOssClient(opts: ClientOptions): OssClient {
     const cached = clients.get(region);
     if (cached && cached.fingerprint === fingerprint) return cached.client;
     const { endpoint, protocol } = endpointFor('oss', region, { env: opts.env, accountId: opts.accountId });
+    const { default: OSSClient, Config } = await loadOss();
     const client = new OSSClient(
       new Config({
         type: c.securityToken ? 'sts' : 'access_key',
@@ -82,7 +84,7 @@ export function createOssClient(opts: ClientOptions): OssClient {
 
   async function bucketRegion(bucket: string, region = opts.region): Promise<string> {
     try {
-      const client = await clientFor(region);
+      const [client, { GetBucketLocationRequest }] = await Promise.all([clientFor(region), loadOss()]);
       const res = await client.getBucketLocation(new GetBucketLocationRequest({ bucketName: bucket }), runtime());
       return String(res.locationConstraint ?? '').replace(/^oss-/, '');
     } catch (e) {
@@ -91,7 +93,7 @@ export function createOssClient(opts: ClientOptions): OssClient {
   }
 
   async function getBucketInfo(bucket: string, region: string): Promise<Existence> {
-    const client = await clientFor(region);
+    const [client, { GetBucketInfoRequest }] = await Promise.all([clientFor(region), loadOss()]);
     await client.getBucketInfo(new GetBucketInfoRequest({ bucketName: bucket }), runtime());
     return 'exists';
   }
@@ -120,7 +122,7 @@ export function createOssClient(opts: ClientOptions): OssClient {
 
     async getObjectText(bucket, key, region = opts.region) {
       try {
-        const client = await clientFor(region);
+        const [client, { GetObjectRequest }] = await Promise.all([clientFor(region), loadOss()]);
         const res = await client.getObject(new GetObjectRequest({ bucketName: bucket, objectName: key }), runtime());
         const chunks: Buffer[] = [];
         for await (const chunk of res.body as Readable) chunks.push(Buffer.from(chunk as Buffer));
@@ -134,7 +136,7 @@ export function createOssClient(opts: ClientOptions): OssClient {
 
     async putObject(bucket, key, body, contentType = 'application/octet-stream', region = opts.region) {
       try {
-        const client = await clientFor(region);
+        const [client, { PutObjectRequest, PutObjectRequestHeader }] = await Promise.all([clientFor(region), loadOss()]);
         const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
         const res = await client.putObject(
           new PutObjectRequest({

@@ -7,8 +7,9 @@
  * principals of its trust policy (Statement[].Principal.Service, a string or a list) so callers
  * can check that a write role trusts actiontrail.aliyuncs.com.
  */
-import OpenApi, { $OpenApiUtil } from '@alicloud/openapi-core';
+import type OpenApi from '@alicloud/openapi-core';
 import { sdkConfig } from './sdk-config';
+import { loadOpenApi, once } from './sdks';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { RamApi } from './types';
@@ -42,12 +43,15 @@ export function trustedServicesOf(policyDocument: string | undefined): string[] 
 }
 
 export function createRamClient(opts: ClientOptions): RamApi {
-  let client: OpenApi | undefined;
   // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = (): OpenApi => (client ??= new OpenApi(sdkConfig('ram', opts)));
+  const sdk = once(async () => {
+    const { default: OpenApi } = await loadOpenApi();
+    return new OpenApi(await sdkConfig('ram', opts));
+  });
 
   return {
     async getRole(roleName) {
+      const { $OpenApiUtil } = await loadOpenApi();
       const params = new $OpenApiUtil.Params({
         action: 'GetRole',
         version: '2015-05-01',
@@ -62,7 +66,7 @@ export function createRamClient(opts: ClientOptions): RamApi {
       const request = new $OpenApiUtil.OpenApiRequest({ query: { RoleName: roleName } });
       let body: { Role?: { Arn?: string; AssumeRolePolicyDocument?: string } } | undefined;
       try {
-        body = (await sdk().callApi(params, request, {} as Runtime)).body as typeof body;
+        body = (await (await sdk()).callApi(params, request, {} as Runtime)).body as typeof body;
       } catch (e) {
         const err = fromSdkError(e);
         if (err.code === 'EntityNotExist.Role') return undefined;

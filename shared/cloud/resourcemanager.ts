@@ -6,8 +6,8 @@
  * Directory can hold thousands of accounts, so one call is never enough. Only the directory's
  * management account may call it; anything else surfaces as the API's own error via fromSdkError.
  */
-import RmClient, { ListAccountsRequest } from '@alicloud/resourcemanager20200331';
 import { sdkConfig } from './sdk-config';
+import { loadResourceManager, once } from './sdks';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { ResourceManagerApi } from './types';
@@ -18,19 +18,22 @@ export const MAX_PAGE_SIZE = 100;
 export type RdAccount = Awaited<ReturnType<ResourceManagerApi['listAccounts']>>[number];
 
 export function createResourceManagerClient(opts: ClientOptions): ResourceManagerApi {
-  let client: RmClient | undefined;
   // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = (): RmClient => (client ??= new RmClient(sdkConfig('resourcemanager', opts)));
+  const sdk = once(async () => {
+    const { default: RmClient } = await loadResourceManager();
+    return new RmClient(await sdkConfig('resourcemanager', opts));
+  });
 
   return {
     async listAccounts({ pageSize = MAX_PAGE_SIZE, onPage } = {}) {
+      const { ListAccountsRequest } = await loadResourceManager();
       const size = Math.min(Math.max(1, Math.floor(pageSize)), MAX_PAGE_SIZE);
       const seen = new Set<string>();
       const out: RdAccount[] = [];
       for (let page = 1; ; page++) {
         let body;
         try {
-          body = (await sdk().listAccounts(new ListAccountsRequest({ pageNumber: page, pageSize: size }))).body;
+          body = (await (await sdk()).listAccounts(new ListAccountsRequest({ pageNumber: page, pageSize: size }))).body;
         } catch (e) {
           throw fromSdkError(e);
         }

@@ -6,9 +6,9 @@
  * shared @alicloud/credentials object, so refreshed STS tokens are picked up per call. One SDK
  * client per region, built on first use.
  */
-import SlsClient, { ListLogStoresRequest } from '@alicloud/sls20201230';
 import type { ClientOptions } from './options';
 import { lazyClients, sdkConfig } from './sdk-config';
+import { loadSls } from './sdks';
 import { fromSdkError } from './sdk-error';
 import type { SlsApi } from './types';
 
@@ -22,12 +22,15 @@ const PAGE = 500;
 
 export function createSlsClient(opts: ClientOptions): SlsClientApi {
   // One client per region, built on first use.
-  const clientFor = lazyClients((region) => new SlsClient(sdkConfig('sls', opts, region)));
+  const clientFor = lazyClients(async (region) => {
+    const { default: SlsClient } = await loadSls();
+    return new SlsClient(await sdkConfig('sls', opts, region));
+  });
 
   return {
     async projectExists(project, region = opts.region) {
       try {
-        await clientFor(region).getProject(project);
+        await (await clientFor(region)).getProject(project);
         return 'exists';
       } catch (e) {
         const err = fromSdkError(e);
@@ -42,8 +45,9 @@ export function createSlsClient(opts: ClientOptions): SlsClientApi {
     async listLogstores(project, region = opts.region) {
       const names: string[] = [];
       try {
+        const [{ ListLogStoresRequest }, client] = await Promise.all([loadSls(), clientFor(region)]);
         for (let offset = 0; ; offset += PAGE) {
-          const res = await clientFor(region).listLogStores(project, new ListLogStoresRequest({ offset, size: PAGE }));
+          const res = await client.listLogStores(project, new ListLogStoresRequest({ offset, size: PAGE }));
           const page = res.body?.logstores ?? [];
           names.push(...page);
           const total = res.body?.total ?? 0;

@@ -4,21 +4,23 @@
  * start that never calls STS pays nothing. Secrets returned by AssumeRole are handed to the caller
  * only; they are never logged or put in error messages.
  */
-import StsClient, { AssumeRoleRequest } from '@alicloud/sts20150401';
 import { sdkConfig } from './sdk-config';
+import { loadSts, once } from './sdks';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
 import type { StsApi } from './types';
 
 export function createStsClient(opts: ClientOptions): StsApi {
-  let client: StsClient | undefined;
   // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = (): StsClient => (client ??= new StsClient(sdkConfig('sts', opts)));
+  const sdk = once(async () => {
+    const { default: StsClient } = await loadSts();
+    return new StsClient(await sdkConfig('sts', opts));
+  });
 
   return {
     async getCallerIdentity() {
       try {
-        const body = (await sdk().getCallerIdentity()).body;
+        const body = (await (await sdk()).getCallerIdentity()).body;
         return { accountId: body?.accountId ?? '', arn: body?.arn ?? '', identityType: body?.identityType ?? '' };
       } catch (e) {
         throw fromSdkError(e);
@@ -28,7 +30,8 @@ export function createStsClient(opts: ClientOptions): StsApi {
     async assumeRole(roleArn, sessionName, durationSeconds) {
       let body;
       try {
-        body = (await sdk().assumeRole(new AssumeRoleRequest({ roleArn, roleSessionName: sessionName, durationSeconds }))).body;
+        const { AssumeRoleRequest } = await loadSts();
+        body = (await (await sdk()).assumeRole(new AssumeRoleRequest({ roleArn, roleSessionName: sessionName, durationSeconds }))).body;
       } catch (e) {
         throw fromSdkError(e);
       }

@@ -3,6 +3,7 @@
  * each with an AccessKey pair, an ActionTrail write role, an OSS bucket, an SLS project and a
  * MaxCompute project; plus helpers to build a Cloud for an account against the emulator.
  */
+import Credential, { Config as CredentialConfig } from '@alicloud/credentials';
 import { createEmulator, type Emulator } from '../../emulator/server';
 import type { SeedFile } from '../../emulator/state';
 import { createCloud } from '../../shared/cloud';
@@ -16,6 +17,11 @@ export const REGION = 'cn-hangzhou';
 
 export function keyFor(accountId: string): { accessKeyId: string; accessKeySecret: string } {
   return { accessKeyId: `LTAItest${accountId}`, accessKeySecret: `secret-${accountId}-0123456789abcdef` };
+}
+
+/** An AccessKey credential from @alicloud/credentials alone, for tests that drive the raw SDK clients. */
+export function akCredential(key: { accessKeyId: string; accessKeySecret: string }): Credential {
+  return new Credential(new CredentialConfig({ type: 'access_key', ...key }));
 }
 
 function account(id: string, rdRole: 'management' | 'member', extra: Partial<SeedFile['accounts'][number]> = {}): SeedFile['accounts'][number] {

@@ -1,0 +1,32 @@
+/**
+ * The official SDK packages, each imported on first use and then kept.
+ *
+ * Client modules import SDK *types* statically and SDK *code* only through these loaders, so
+ * loading the core evaluates no SDK: a request pays for the SDKs it calls, and GET /healthz for
+ * none. In the function bundles (scripts/build.ts: ESM with code splitting) each import() here is
+ * its own chunk, so an SDK that is not called is not even read from disk.
+ */
+
+/** `make()` once; a failed attempt is forgotten so the next call tries again. */
+export function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    if (!value) {
+      const p = make();
+      value = p;
+      p.catch(() => {
+        if (value === p) value = undefined;
+      });
+    }
+    return value;
+  };
+}
+
+/** ACS3 signing and callApi (ActionTrail, MaxCompute, RAM) and every generated SDK's Config. */
+export const loadOpenApi = once(() => import('@alicloud/openapi-core'));
+export const loadCredentials = once(() => import('@alicloud/credentials'));
+export const loadOss = once(() => import('@alicloud/oss-client'));
+export const loadSls = once(() => import('@alicloud/sls20201230'));
+export const loadSts = once(() => import('@alicloud/sts20150401'));
+export const loadResourceManager = once(() => import('@alicloud/resourcemanager20200331'));
+export const loadFc = once(() => import('@alicloud/fc20230330'));
