@@ -1,9 +1,10 @@
 /**
- * Cold start: the bundled self-service function (dist/selfservice/index.js, built by buildAll into
- * a temporary directory) loaded in a fresh `node` process that answers one GET /healthz through
- * the handler and exits, against a bare `node` process whose tiny handler returns the same
+ * Cold start: the bundled self-service function (dist/selfservice/index.js, an ES module built by
+ * buildAll into a temporary directory) imported in a fresh `node` process that answers one
+ * GET /healthz through the handler and exits, against a bare `node` process whose tiny handler returns the same
  * response. Runs are interleaved (bundle, bare, bundle, ...) so drift in machine load hits both
- * sides alike. Also the bundle sizes per function, raw and gzipped (what FC uploads is a zip).
+ * sides alike. Also the bundle sizes per function: the entry every cold start loads, and the
+ * chunks loaded on first use, raw and gzipped (what FC uploads is a zip).
  *
  * Two timings per run: wall time from spawn to exit (what a cold invocation costs the platform)
  * and, inside the child, performance.now() when the answer is ready (time since the process
@@ -26,7 +27,7 @@ export interface ColdStartResult {
   /** median(bundle wall) / median(bare wall). */
   ratio: number;
   readyRatio: number;
-  sizes: Array<{ name: string; bytes: number; gzipBytes: number; mapBytes: number; assetBytes: number }>;
+  sizes: Array<{ name: string; bytes: number; gzipBytes: number; chunks: number; chunkBytes: number; mapBytes: number; assetBytes: number }>;
 }
 
 const EVENT = {
@@ -40,9 +41,9 @@ const EVENT = {
 };
 const CONTEXT = { requestId: 'bench-cold', region: 'cn-hangzhou', function: { name: 'selfservice', timeout: 60 } };
 
-/** The child: load the handler module, answer one event, print the answer and the ready time. */
+/** The child (an ES module): import the handler module, answer one event, print the answer and the ready time. */
 const PROBE = `
-const mod = require(process.argv[2]);
+const mod = await import(process.argv[2]);
 mod.handler(Buffer.from(${JSON.stringify(JSON.stringify(EVENT))}), ${JSON.stringify(CONTEXT)}).then((res) => {
   process.stdout.write(JSON.stringify({ readyMs: performance.now(), statusCode: res.statusCode, body: res.body }));
 });
@@ -74,9 +75,9 @@ export async function coldStart(runs: number, log: (line: string) => void): Prom
   try {
     log('cold start: building the bundles…');
     const built = await buildAll({ outDir: path.join(dir, 'dist') });
-    const sizes = built.map((s) => ({ name: s.name, bytes: s.bytes, gzipBytes: gzipSync(readFileSync(s.file), { level: 9 }).length, mapBytes: s.mapBytes, assetBytes: s.assetBytes }));
+    const sizes = built.map((s) => ({ ...s, gzipBytes: gzipSync(readFileSync(s.file), { level: 9 }).length }));
     const bundle = built.find((s) => s.name === 'selfservice')!.file;
-    const probe = path.join(dir, 'probe.js');
+    const probe = path.join(dir, 'probe.mjs');
     const bare = path.join(dir, 'bare.js');
     writeFileSync(probe, PROBE);
     writeFileSync(bare, BARE);

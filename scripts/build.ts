@@ -1,18 +1,29 @@
 /**
- * Bundles each function (functions/<name>/index.ts) into dist/<name>/index.js for Function Compute 3.0.
+ * Bundles each function (functions/<name>/index.ts) into dist/<name>/ for Function Compute 3.0.
  *
- * Why a bundle: FC's nodejs20 runtime loads `index.handler` from the code directory; one self-contained
- * CommonJS file per function keeps the upload small (no node_modules) and cold start short (one file
- * read instead of hundreds of module resolutions). s.yaml points each function's `code` at dist/<name>.
+ * Why a bundle: FC's nodejs20 runtime loads `index.handler` from the code directory; a
+ * self-contained directory per function keeps the upload small (no node_modules) and cold start
+ * short (a few file reads instead of hundreds of module resolutions). s.yaml points each
+ * function's `code` at dist/<name>.
+ *
+ * Why ES modules with code splitting: a function's entry, index.js, holds only the project's own
+ * code; each SDK the client modules import on first call (shared/cloud/sdks.ts) lands in its own
+ * file under chunks/, with what SDKs share in common chunks. A cold start reads, parses and runs
+ * only what its request needs: GET /healthz no SDK at all, a DescribeTrails only openapi-core.
+ * One CommonJS file would make every cold start parse all of them (~2 MiB). FC runs .js files as
+ * ES modules when the code directory's package.json says "type": "module" (FC docs, Node.js
+ * runtimes 18 and later), so one is written beside index.js. The bundled SDKs are CommonJS:
+ * each output file gets a `require` made by createRequire for the built-in modules and the
+ * native addon they load.
  *
  * Nothing is external. The one native addon in the tree (lz4-napi, pulled in by the SLS SDK's gateway)
  * cannot be inlined into JavaScript, so `.node` files use esbuild's `copy` loader: the binary is copied
- * beside index.js and the require is rewritten to it. That binary is the build host's platform, so
+ * beside the code and the require is rewritten to it. That binary is the build host's platform, so
  * build on linux x64 (glibc), as FC runs; buildAll warns otherwise.
  *
  * Run with `npm run build`; `buildAll()` is exported for tests and benchmarks.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -32,15 +43,22 @@ export interface BuildOptions {
 
 export interface BundleSize {
   name: string;
-  /** Absolute path of the bundle, <outDir>/<name>/index.js. */
+  /** Absolute path of the entry, <outDir>/<name>/index.js. */
   file: string;
-  /** Size of index.js. */
+  /** Size of index.js: what every cold start loads. */
   bytes: number;
-  /** Size of index.js.map. */
+  /** Size of the chunks under chunks/ (SDKs and shared code, each loaded on first use). */
+  chunkBytes: number;
+  /** Number of chunk files. */
+  chunks: number;
+  /** Size of every .js.map. */
   mapBytes: number;
-  /** Size of the other files copied beside the bundle (native addons). */
+  /** Size of the native addons copied beside the code. */
   assetBytes: number;
 }
+
+/** Makes `require` (for Node built-ins and the native addon in bundled CommonJS SDKs) in each ES module file. */
+const ESM_REQUIRE_BANNER = "import { createRequire as __trailCreateRequire } from 'node:module'; const require = __trailCreateRequire(import.meta.url);";
 
 const DEFAULT_ROOT = path.resolve(__dirname, '..');
 
@@ -83,11 +101,14 @@ async function buildOne(rootDir: string, name: string, dir: string, log: (line: 
     entryPoints: [entryFor(name)],
     outdir: dir,
     entryNames: 'index',
+    chunkNames: 'chunks/[name]-[hash]',
     assetNames: '[name]-[hash]',
     bundle: true,
+    splitting: true,
     platform: 'node',
     target: 'node20',
-    format: 'cjs',
+    format: 'esm',
+    banner: { js: ESM_REQUIRE_BANNER },
     minify: true,
     // Minified class names would break error classification that reads constructor names.
     keepNames: true,
@@ -97,16 +118,25 @@ async function buildOne(rootDir: string, name: string, dir: string, log: (line: 
     logLevel: 'silent',
   });
   for (const warning of result.warnings) log(`warning: ${name}: ${warning.text}`);
+  // FC (and node) run the .js files of this directory as ES modules.
+  writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
   return sizesOf(name, dir);
 }
 
 /** Sizes of what landed in <outDir>/<name>/ (the directory was emptied before the build). */
 function sizesOf(name: string, dir: string): BundleSize {
-  const size = (file: string) => statSync(path.join(dir, file)).size;
-  const assetBytes = readdirSync(dir)
-    .filter((file) => file !== 'index.js' && file !== 'index.js.map')
-    .reduce((sum, file) => sum + size(file), 0);
-  return { name, file: path.join(dir, 'index.js'), bytes: size('index.js'), mapBytes: size('index.js.map'), assetBytes };
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
+  const total = (pick: (file: string) => boolean) => files.filter(pick).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
+  const chunk = (f: string) => f.startsWith(`chunks${path.sep}`) && f.endsWith('.js');
+  return {
+    name,
+    file: path.join(dir, 'index.js'),
+    bytes: total((f) => f === 'index.js'),
+    chunkBytes: total(chunk),
+    chunks: files.filter(chunk).length,
+    mapBytes: total((f) => f.endsWith('.js.map')),
+    assetBytes: total((f) => f.endsWith('.node')),
+  };
 }
 
 /** Human-readable size, e.g. "2.95 MiB". */
@@ -116,13 +146,14 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(2)} MiB`;
 }
 
-/** One line per function: name, bundle, source map and native asset sizes. */
+/** One line per function: entry, chunks, source map and native asset sizes. */
 export function formatSizes(sizes: readonly BundleSize[], rootDir = process.cwd()): string {
   return sizes
     .map(
       (s) =>
         `${s.name.padEnd(12)} ${path.relative(rootDir, s.file).padEnd(28)} ${formatBytes(s.bytes).padStart(10)}` +
-        `  map ${formatBytes(s.mapBytes).padStart(10)}  native ${formatBytes(s.assetBytes).padStart(10)}`,
+        `  + ${String(s.chunks).padStart(2)} chunks ${formatBytes(s.chunkBytes).padStart(10)}` +
+        `  maps ${formatBytes(s.mapBytes).padStart(10)}  native ${formatBytes(s.assetBytes).padStart(10)}`,
     )
     .join('\n');
 }

@@ -1,22 +1,21 @@
 /**
- * Trail spec validation: the published JSON Schema (schemas/trail-spec.schema.json) compiled once
- * with ajv, and the mapping from ajv errors to a ProvisionError carrying the documented
- * CreateTrail code and every failing field as a JSON pointer.
- *
- * Why compile at module load rather than ajv standalone code: measured with an esbuild bundle of
- * this module, `require` takes ~20-25 ms (ajv ~15-20 ms to load, ~10 ms to compile); standalone
- * code would bring that to ~1-2 ms but needs a generated file kept in step with the schema by a
- * build step. Worth doing in the bundle build if cold start matters; correctness is the same.
+ * Trail spec validation: the published JSON Schema (schemas/trail-spec.schema.json), compiled
+ * ahead of time by ajv into shared/generated/trail-spec-validator.ts (scripts/gen-validator.ts,
+ * `npm run gen`; a test keeps the two in step), and the mapping from ajv errors to a
+ * ProvisionError carrying the documented CreateTrail code and every failing field as a JSON
+ * pointer. Compiled ahead rather than at load: a cold start then loads neither ajv's compiler
+ * (~130 KiB of the function bundle) nor pays the compile.
  *
  * Guarantees, for ANY input: only ProvisionError is thrown; the input is never mutated (no ajv
  * defaults, no coercion, no removeAdditional); the returned spec is a fresh object holding only the
  * known CreateTrail parameters; "__proto__" / "constructor" keys are plain unknown fields.
  */
-import Ajv, { type ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import specSchemaJson from '../schemas/trail-spec.schema.json';
 import batchSchemaJson from '../schemas/trail-spec-batch.schema.json';
 import { DOCUMENTED_ERRORS, ProvisionError, type DocumentedCode, type FieldError } from './errors';
 import { SPEC_FIELDS, type TrailSpec } from './spec';
+import validateGenerated from './generated/trail-spec-validator';
 
 export { SPEC_FIELDS };
 
@@ -43,16 +42,10 @@ export const trailSpecBatchSchema: Readonly<Record<string, unknown>> = deepFreez
 const BATCH_MAX = (batchSchemaJson as { maxItems: number }).maxItems;
 
 /**
- * strict: reject unknown keywords/ambiguous schemas at compile time. allErrors: report every
- * failing field. strictRequired is the one strict check left off: the destination anyOf branches
- * list names ("required": ["OssBucketName"]) that are defined in the root's properties, which
- * ajv's strictRequired does not look up. validateSchema:false skips compiling the draft-07
- * meta-schema at cold start (~18 ms); test/schema.test.ts checks the schema against it instead.
- * Lists are validated item by item with this one function (the batch schema only adds maxItems),
- * which saves compiling a second validator (~5-10 ms).
+ * The compiled spec schema (options: scripts/gen-validator.ts). Lists are validated item by item
+ * with this one function (the batch schema only adds maxItems).
  */
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, messages: false, validateSchema: false });
-const validateOne = ajv.compile(structuredClone(specSchemaJson) as Record<string, unknown>);
+const validateOne = validateGenerated as ValidateFunction;
 
 /** Plain-words reading of each field's pattern, for messages. */
 const PATTERN_WORDS: Record<string, string> = {

@@ -10,12 +10,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { buildAll, entryFor, FUNCTION_NAMES } from '../scripts/build';
+import { createEmulator } from '../emulator/server';
+import { buildAll, entryFor, FUNCTION_NAMES, type BundleSize } from '../scripts/build';
+import { silentLogger, type Logger } from '../shared/log';
+import { ACCOUNT_VENDED_TYPE } from '../functions/vending/event';
+import { FN_MEMBERS, FN_MGMT, FN_REGION, HTTP_TOKEN, fnKey, fullSpec, functionsEnv, functionsSeed } from './helpers/functions-world';
 
 const ROOT = path.resolve(__dirname, '..');
 const S_YAML = path.join(ROOT, 's.yaml');
@@ -266,16 +270,22 @@ describe('trust policies', () => {
   });
 });
 
-/** Copies a built function directory alone (as FC receives it) into a new directory under `tmp` and loads it there. */
-function loadIsolated(builtDir: string, tmp: string): Record<string, unknown> {
+/** Copies a built function directory alone (as FC receives it) into a new directory under `tmp` and imports it there. */
+async function loadIsolated(builtDir: string, tmp: string): Promise<Record<string, unknown>> {
   const isolated = mkdtempSync(path.join(tmp, 'fc-code-'));
   cpSync(builtDir, isolated, { recursive: true });
-  const entry = path.join(isolated, 'index.js');
-  return createRequire(entry)(entry) as Record<string, unknown>;
+  return (await import(pathToFileURL(path.join(isolated, 'index.js')).href)) as Record<string, unknown>;
 }
 
 describe('buildAll', () => {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'trail-build-'));
+  const outDir = path.join(tmp, 'dist');
+  let sizes: BundleSize[];
+  const loaded: Record<string, Record<string, unknown>> = {};
+  beforeAll(async () => {
+    sizes = await buildAll({ outDir });
+    for (const size of sizes) loaded[size.name] = await loadIsolated(path.join(outDir, size.name), tmp);
+  }, 120_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('refuses to build when a function entry is missing, naming it', async () => {
@@ -288,30 +298,77 @@ describe('buildAll', () => {
     expect(existsSync(path.join(root, 'dist'))).toBe(false);
   });
 
-  it('builds every deployed function into a directory that loads on its own and exports handler', async () => {
-    const outDir = path.join(tmp, 'dist');
-    const sizes = await buildAll({ outDir });
+  it('builds every deployed function into an ES module directory that loads on its own and exports handler', () => {
     expect(sizes.map((s) => s.name)).toEqual([...FUNCTION_NAMES]);
-    const loaded: Record<string, Record<string, unknown>> = {};
     for (const size of sizes) {
       const dir = path.join(outDir, size.name);
       expect(size.file).toBe(path.join(dir, 'index.js'));
+      // FC runs .js as ES modules when the code directory's package.json says so.
+      expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))).toEqual({ type: 'module' });
       const files = readdirSync(dir);
+      const chunks = readdirSync(path.join(dir, 'chunks')).filter((f) => f.endsWith('.js'));
       expect(size.bytes).toBe(statSync(size.file).size);
-      expect(size.mapBytes).toBe(statSync(`${size.file}.map`).size);
+      expect(size.chunks).toBe(chunks.length);
+      expect(size.chunkBytes).toBe(chunks.reduce((n, f) => n + statSync(path.join(dir, 'chunks', f)).size, 0));
       expect(readFileSync(size.file, 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
-      // The SLS SDK's native lz4 addon is copied beside the bundle, inside the uploaded directory.
+      // The SLS SDK's native lz4 addon is copied beside the code, inside the uploaded directory.
       const native = files.filter((f) => f.endsWith('.node'));
       expect(native.length, `${size.name} native addon`).toBeGreaterThan(0);
       expect(size.assetBytes).toBe(native.reduce((n, f) => n + statSync(path.join(dir, f)).size, 0));
-      loaded[size.name] = loadIsolated(dir, tmp);
       expect(loaded[size.name]!['handler'], size.name).toBeTypeOf('function');
+      // The entry holds the project's code only: no SDK (each is a chunk, loaded on first call).
+      const entry = readFileSync(size.file, 'utf8');
+      for (const sdk of ['@alicloud/openapi-core', '@alicloud/oss-client', '@alicloud/sls20201230', '@alicloud/credentials', 'ajv/dist/compile']) {
+        expect(entry.includes(`node_modules/${sdk}/`), `${size.name} entry bundles ${sdk}`).toBe(false);
+      }
     }
+  });
 
-    // The bundled code runs, not only loads: the self-service liveness route needs no cloud call.
-    const handler = loaded['selfservice']!['handler'] as (event: Buffer, context: unknown) => Promise<{ statusCode: number }>;
+  it('the bundled self-service function answers /healthz', async () => {
+    const handler = loaded['selfservice']!['handler'] as (event: Buffer, context: unknown) => Promise<{ statusCode: number; body: string }>;
     const event = { version: 'v1', rawPath: '/healthz', headers: {}, queryParameters: {}, body: '', isBase64Encoded: false, requestContext: { http: { method: 'GET', path: '/healthz' } } };
     const response = await handler(Buffer.from(JSON.stringify(event)), { requestId: 'deploy-test', region: 'cn-hangzhou', function: { timeout: 60 } });
     expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ status: 'ok' });
+  });
+
+  it('the bundles run every flow against the emulator, loading each SDK chunk and the native addon', async () => {
+    const emu = await createEmulator({ seed: functionsSeed() });
+    try {
+      const env = functionsEnv(emu);
+      const [member] = FN_MEMBERS as [string];
+      const context = (fn: string) => ({ requestId: `bundle-${fn}`, region: FN_REGION, accountId: FN_MGMT, credentials: fnKey(FN_MGMT), function: { name: fn, timeout: 120 } });
+      type Factory = (deps: { env: NodeJS.ProcessEnv; logger: Logger }) => (event: Buffer, context: unknown) => Promise<any>;
+      const make = (fn: string) => (loaded[fn]!['createHandler'] as Factory)({ env, logger: silentLogger });
+
+      // Self-service: every destination kind (ActionTrail, OSS, SLS with its lz4 addon, MaxCompute, RAM).
+      const http = await make('selfservice')(
+        Buffer.from(JSON.stringify({
+          version: 'v1', rawPath: '/trails', isBase64Encoded: false, queryParameters: {},
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${HTTP_TOKEN}` },
+          body: JSON.stringify(fullSpec(FN_MGMT, 'bundle-http-full')),
+          requestContext: { requestId: 'bundle-http', http: { method: 'POST', path: '/trails' } },
+        })),
+        context('selfservice'),
+      );
+      expect(http.statusCode, http.body).toBe(201);
+      expect(JSON.parse(http.body)).toMatchObject({ done: ['CreateTrail', 'StartLogging'], status: { IsLogging: true } });
+
+      // Vending: STS AssumeRole into the member, then the same destinations there.
+      const vended = await make('vending')(
+        Buffer.from(JSON.stringify({ id: 'evt-bundle', source: env['TRAIL_VENDING_SOURCE'] ?? 'acs.custom.account-vending', type: ACCOUNT_VENDED_TYPE, specversion: '1.0', data: { accountId: member, specs: [fullSpec(member, 'bundle-vended')] } })),
+        context('vending'),
+      );
+      expect(vended).toMatchObject([{ accountId: member, ok: true }]);
+
+      // Remediation: Resource Directory ListAccounts, the baseline from OSS, every account fixed.
+      const report = await make('remediation')(Buffer.from(JSON.stringify({ triggerTime: '2026-01-01T00:00:00Z', triggerName: 'sweep', payload: '' })), context('remediation'));
+      expect(report.accounts).toBe(1 + FN_MEMBERS.length);
+      expect(report.failed).toEqual([]);
+      expect(report.counts.missing).toBe(1 + FN_MEMBERS.length);
+      expect(report.fixed).toBe(1 + FN_MEMBERS.length);
+    } finally {
+      await emu.close();
+    }
   });
 });

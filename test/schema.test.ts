@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { GENERATED_VALIDATOR, validatorSource } from '../scripts/gen-validator';
 import { ProvisionError, DOCUMENTED_ERRORS } from '../shared/errors';
 import { DELIVERY_FIELDS } from '../shared/spec';
 import {
@@ -48,6 +49,10 @@ describe('the published schema', () => {
     expect(ajv.validateSchema(trailSpecBatchSchema as object)).toBe(true);
     expect(trailSpecSchema.$id).toBe('https://trail-provisioner.dev/schemas/trail-spec.schema.json');
     expect(trailSpecSchema.additionalProperties).toBe(false);
+  });
+
+  it('is what shared/generated/trail-spec-validator.ts was generated from (run `npm run gen` after editing it)', () => {
+    expect(readFileSync(GENERATED_VALIDATOR, 'utf8')).toBe(validatorSource());
   });
 
   it('holds exactly the CreateTrail request parameters (TrailSpec keys)', () => {

@@ -22,11 +22,22 @@ export function once<T>(make: () => Promise<T>): () => Promise<T> {
   };
 }
 
+/**
+ * The package's exports, whichever way import() presented the CommonJS module: tsx and vitest
+ * give its exports as the namespace (default = exports.default); an esbuild chunk gives
+ * module.exports as `default` (as Node does). Every SDK here is compiled TypeScript, marked
+ * __esModule, which tells the two apart.
+ */
+function cjsExports<T>(ns: T): T {
+  const d = (ns as { default?: unknown }).default;
+  return d !== null && typeof d === 'object' && (d as { __esModule?: unknown }).__esModule === true ? (d as T) : ns;
+}
+
 /** ACS3 signing and callApi (ActionTrail, MaxCompute, RAM) and every generated SDK's Config. */
-export const loadOpenApi = once(() => import('@alicloud/openapi-core'));
-export const loadCredentials = once(() => import('@alicloud/credentials'));
-export const loadOss = once(() => import('@alicloud/oss-client'));
-export const loadSls = once(() => import('@alicloud/sls20201230'));
-export const loadSts = once(() => import('@alicloud/sts20150401'));
-export const loadResourceManager = once(() => import('@alicloud/resourcemanager20200331'));
-export const loadFc = once(() => import('@alicloud/fc20230330'));
+export const loadOpenApi = once(() => import('@alicloud/openapi-core').then(cjsExports));
+export const loadCredentials = once(() => import('@alicloud/credentials').then(cjsExports));
+export const loadOss = once(() => import('@alicloud/oss-client').then(cjsExports));
+export const loadSls = once(() => import('@alicloud/sls20201230').then(cjsExports));
+export const loadSts = once(() => import('@alicloud/sts20150401').then(cjsExports));
+export const loadResourceManager = once(() => import('@alicloud/resourcemanager20200331').then(cjsExports));
+export const loadFc = once(() => import('@alicloud/fc20230330').then(cjsExports));
