@@ -16,28 +16,74 @@ export interface Logger {
 const SECRET_KEY = /secret|token|password|authorization|signature|credential/i;
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Deep copy with secret-looking keys replaced by "[REDACTED]" and values registered as secrets masked. */
-export function redact(value: unknown, secrets: readonly string[] = [], depth = 0): unknown {
+/** Shortest value registered as a secret (shorter ones are too likely to occur by chance). */
+const MIN_SECRET = 8;
+
+/**
+ * Secrets to mask, indexed by their first MIN_SECRET characters: masking a string is one pass
+ * over it, whatever the number of secrets (a batch registers two per assumed role, thousands).
+ */
+interface SecretIndex {
+  /** secret → registration order (masks apply in that order). */
+  order: Map<string, number>;
+  byPrefix: Map<string, string[]>;
+}
+
+function newIndex(): SecretIndex {
+  return { order: new Map(), byPrefix: new Map() };
+}
+
+function addSecret(index: SecretIndex, secret: string): void {
+  if (secret.length < MIN_SECRET || index.order.has(secret)) return;
+  index.order.set(secret, index.order.size);
+  const prefix = secret.slice(0, MIN_SECRET);
+  const list = index.byPrefix.get(prefix);
+  if (list) list.push(secret);
+  else index.byPrefix.set(prefix, [secret]);
+}
+
+/** `s` with every occurrence of every indexed secret replaced by "[REDACTED]". */
+function mask(s: string, index: SecretIndex): string {
+  if (s.length < MIN_SECRET || index.order.size === 0) return s;
+  let found: string[] | undefined;
+  for (let i = 0; i + MIN_SECRET <= s.length; i++) {
+    const candidates = index.byPrefix.get(s.slice(i, i + MIN_SECRET));
+    if (!candidates) continue;
+    for (const secret of candidates) if (s.startsWith(secret, i) && !found?.includes(secret)) (found ??= []).push(secret);
+  }
+  if (!found) return s;
+  found.sort((a, b) => index.order.get(a)! - index.order.get(b)!);
+  for (const secret of found) s = s.split(secret).join('[REDACTED]');
+  return s;
+}
+
+function redactWith(value: unknown, secrets: SecretIndex, depth: number): unknown {
   if (depth > 8) return '[Truncated]';
   if (typeof value === 'string') {
-    let s = value;
-    for (const secret of secrets) if (secret && secret.length >= 8) s = s.split(secret).join('[REDACTED]');
+    const s = mask(value, secrets);
     return s.length > 2_000 ? `${s.slice(0, 2_000)}…` : s;
   }
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, secrets, depth + 1), code: (value as { code?: unknown }).code };
-  if (Array.isArray(value)) return value.slice(0, 100).map((v) => redact(v, secrets, depth + 1));
+  if (value instanceof Error) return { name: value.name, message: redactWith(value.message, secrets, depth + 1), code: (value as { code?: unknown }).code };
+  if (Array.isArray(value)) return value.slice(0, 100).map((v) => redactWith(v, secrets, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[REDACTED]' : redact(v, secrets, depth + 1);
+    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[REDACTED]' : redactWith(v, secrets, depth + 1);
     return out;
   }
   return value;
 }
 
+/** Deep copy with secret-looking keys replaced by "[REDACTED]" and values registered as secrets masked. */
+export function redact(value: unknown, secrets: readonly string[] = [], depth = 0): unknown {
+  const index = newIndex();
+  for (const secret of secrets) if (secret) addSecret(index, secret);
+  return redactWith(value, index, depth);
+}
+
 /** Values that must never be printed (secrets known at runtime: keys, tokens). */
-const knownSecrets = new Set<string>();
+const knownSecrets = newIndex();
 export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 8) knownSecrets.add(value);
+  if (value) addSecret(knownSecrets, value);
 }
 
 export function createLogger(
@@ -48,7 +94,7 @@ export function createLogger(
   const write = opts.write ?? ((line: string) => process.stdout.write(line + '\n'));
   const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < min) return;
-    const record = redact({ time: new Date().toISOString(), level, msg, ...base, ...fields }, [...knownSecrets]);
+    const record = redactWith({ time: new Date().toISOString(), level, msg, ...base, ...fields }, knownSecrets, 0);
     write(JSON.stringify(record));
   };
   return {
