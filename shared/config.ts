@@ -107,7 +107,8 @@ function list(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
-const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
+/** A region id (cn-hangzhou, ap-southeast-1, ...): what may go into an endpoint host name. */
+export const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 
 /** SHA-256 digest of a token: what is stored and compared (fixed length, so timingSafeEqual applies). */
 export function tokenDigest(token: string): Buffer {

@@ -2,12 +2,15 @@
  * The self-service HTTP API over a plain request/response pair (the FC HTTP trigger adapter and
  * the local node:http server both map to it). Routes (docs/openapi.yaml describes them):
  *
- *   GET  /healthz                  liveness; no auth, no cloud call
+ *   GET  /healthz (and HEAD)       liveness; no auth, no cloud call
  *   GET  /schema                   the trail spec JSON Schema
  *   GET  /trails                   DescribeTrails (with Status)
  *   POST /trails[?dryRun=true]     ensure a spec: 201 when created, 200 otherwise (dryRun: the plan)
  *   GET  /trails/{name}            the trail, its Status, IsLogging and last delivery errors
  *   POST /trails/{name}/logging    StartLogging
+ *
+ * Every cloud call is retried on throttling, 5xx and network errors (shared/retry.ts) until the
+ * request's deadline, so one throttled call does not become a user-facing error.
  *
  * Every route but /healthz needs `Authorization: Bearer <token>` (constant-time digest match)
  * unless TRAIL_HTTP_AUTH=fc; nothing reaches the cloud before that check. `x-trail-account-id`
@@ -20,6 +23,7 @@ import { tokenDigest, type Config } from './config';
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { ensureTrail } from './provisioner';
+import { retryPolicy, withRetry } from './retry';
 import { trailSpecSchema } from './schema';
 import { memberCredentials } from './vending';
 import type { Cloud, CredentialsProvider } from './cloud/types';
@@ -125,18 +129,34 @@ function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
   return createCloud({ region: deps.config.region, credentials, env: deps.env, accountId });
 }
 
+/** Runs one cloud call with retries (throttling, 5xx, network) bounded by the request's deadline, as POST /trails does. */
+function retrying(deps: SelfServiceDeps): <T>(label: string, fn: () => Promise<T>) => Promise<T> {
+  const policy = retryPolicy({
+    ...(deps.deadline ? { deadline: deps.deadline } : {}),
+    onRetry: (i) => deps.logger?.warn('retrying', { call: i.label, attempt: i.attempt, waitMs: i.waitMs, code: i.error.code }),
+  });
+  return (label, fn) => withRetry(label, fn, policy);
+}
+
 type Route = (req: HttpRequest, deps: SelfServiceDeps, params: string[]) => Promise<HttpResponse>;
 
-const routes: Array<{ pattern: RegExp; methods: Record<string, Route> }> = [
+/** Methods /healthz answers (HEAD for probes that only look at the status). */
+const HEALTHZ_METHODS: readonly string[] = ['GET', 'HEAD'];
+
+/** `path` is the OpenAPI path template of the route (docs/openapi.yaml). */
+const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Route> }> = [
   {
+    path: '/schema',
     pattern: /^\/schema$/,
     methods: { GET: async () => json(200, trailSpecSchema) },
   },
   {
+    path: '/trails',
     pattern: /^\/trails$/,
     methods: {
       GET: async (req, deps) => {
-        const trails = await cloudFor(req, deps).actiontrail.describeTrails();
+        const cloud = cloudFor(req, deps);
+        const trails = await retrying(deps)('DescribeTrails', () => cloud.actiontrail.describeTrails());
         return json(200, { RequestId: req.requestId, TrailList: trails });
       },
       POST: async (req, deps) => {
@@ -152,27 +172,38 @@ const routes: Array<{ pattern: RegExp; methods: Record<string, Route> }> = [
     },
   },
   {
+    path: '/trails/{name}',
     pattern: /^\/trails\/([^/]+)$/,
     methods: {
       GET: async (req, deps, [name]) => {
         const cloud = cloudFor(req, deps);
-        const trail = (await cloud.actiontrail.describeTrails({ names: [name!], includeOrganizationTrail: true })).find((t) => t.Name === name);
+        const call = retrying(deps);
+        const trails = await call('DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [name!], includeOrganizationTrail: true }));
+        const trail = trails.find((t) => t.Name === name);
         if (!trail) throw new ProvisionError({ code: 'TrailNotFoundException' });
-        const { RequestId: _r, ...status } = await cloud.actiontrail.getTrailStatus(name!, Boolean(trail.IsOrganizationTrail));
+        const { RequestId: _r, ...status } = await call('GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name!, Boolean(trail.IsOrganizationTrail)));
         return json(200, { RequestId: req.requestId, Trail: trail, Status: trail.Status, ...status });
       },
     },
   },
   {
+    path: '/trails/{name}/logging',
     pattern: /^\/trails\/([^/]+)\/logging$/,
     methods: {
       POST: async (req, deps, [name]) => {
-        const started = await cloudFor(req, deps).actiontrail.startLogging(name!);
+        const cloud = cloudFor(req, deps);
+        // StartLogging is idempotent (a logging trail stays logging), so retrying it is safe.
+        const started = await retrying(deps)('StartLogging', () => cloud.actiontrail.startLogging(name!));
         return json(200, { RequestId: started.RequestId || req.requestId, Name: name });
       },
     },
   },
 ];
+
+/** The served routes: OpenAPI path template → methods (docs/openapi.yaml documents exactly these). */
+export function servedRoutes(): Record<string, string[]> {
+  return Object.fromEntries([['/healthz', [...HEALTHZ_METHODS]], ...routes.map((r) => [r.path, Object.keys(r.methods)])]);
+}
 
 async function route(req: HttpRequest, deps: SelfServiceDeps): Promise<HttpResponse> {
   for (const r of routes) {
@@ -197,7 +228,7 @@ export async function handleHttp(req: HttpRequest, deps: SelfServiceDeps): Promi
   const log = (deps.logger ?? silentLogger).child({ requestId: req.requestId, method: req.method, path: req.path });
   const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
   if (path === '/healthz') {
-    return req.method.toUpperCase() === 'GET' || req.method.toUpperCase() === 'HEAD'
+    return HEALTHZ_METHODS.includes(req.method.toUpperCase())
       ? json(200, { status: 'ok' })
       : errorResponse(new ProvisionError({ code: 'MethodNotAllowed' }), req.requestId);
   }

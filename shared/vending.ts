@@ -6,14 +6,18 @@
  * using the function role's credentials as the base. Every spec is validated before anything is
  * written (one bad spec rejects the whole event with every failing field listed); valid specs
  * are then ensured concurrently, with a bound, and each outcome is reported on its own. A partial
- * failure keeps what succeeded (ensureTrail is idempotent) and is surfaced by `assertVended`, so
- * the FC async retry and dead-letter destination take over for the rest.
+ * failure keeps what succeeded (ensureTrail is idempotent).
+ *
+ * `vendAccount` never throws: failures are in the result, each marked `retryable` when running the
+ * event again may help (throttling, 5xx, unexpected errors). `assertVended` throws only for those,
+ * so FC's async retry and dead-letter destination see transient failures, not documented 4xx ones
+ * (an invalid spec or a missing bucket fails the same way on every retry).
  */
 import { assumeRoleCredentials, memberRoleArn } from './accounts';
 import { createCloud } from './cloud';
 import { mapSettled } from './concurrency';
-import { loadBaseline, type Config } from './config';
-import { ProvisionError } from './errors';
+import { REGION, loadBaseline, type Config } from './config';
+import { ProvisionError, type FieldError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { ensureValidTrail, type EnsureResult } from './provisioner';
 import { validateSpecs } from './schema';
@@ -55,6 +59,16 @@ export interface SpecOutcome {
   ok: boolean;
   result?: EnsureResult;
   error?: { Code: string; Message: string; RequestId?: string };
+  /** On failure: true when running the event again may help (see isRetryableFailure). */
+  retryable?: boolean;
+}
+
+/** Why a vending request was rejected before any spec ran, with every failing field. */
+export interface VendingError {
+  Code: string;
+  Message: string;
+  RequestId?: string;
+  Errors?: FieldError[];
 }
 
 export interface VendingResult {
@@ -65,12 +79,48 @@ export interface VendingResult {
   dryRun: boolean;
   ok: boolean;
   outcomes: SpecOutcome[];
+  /** Set when the request was rejected before any spec ran (malformed event, bad account id, region or specs, no baseline). */
+  error?: VendingError;
+  /** True when some failure here is retryable: the invocation then fails so FC retries it. */
+  retryable: boolean;
 }
 
 /** An error's code and message, with nothing else (no stack, no cause chain, no secrets). */
 export function errorSummary(e: unknown): { Code: string; Message: string; RequestId?: string } {
   if (e instanceof ProvisionError) return { Code: e.code, Message: e.message, ...(e.requestId ? { RequestId: e.requestId } : {}) };
   return { Code: 'InternalError', Message: 'The request processing has failed due to some unknown error.' };
+}
+
+/**
+ * Whether a failure is worth another invocation: throttling, 5xx and network errors
+ * (ProvisionError.retryable), anything that is not a ProvisionError, and 5xx project errors
+ * (InvalidConfiguration, TrailNotLoggingException, InternalError). Documented 4xx errors
+ * (validation, missing destination, denied access, quota) fail the same way on every retry.
+ */
+export function isRetryableFailure(e: unknown): boolean {
+  if (!(e instanceof ProvisionError)) return true;
+  return e.retryable || e.status >= 500;
+}
+
+/** The result for a request rejected before any spec ran. */
+export function rejectedVending(
+  req: { accountId: string; origin: string; eventId?: string },
+  region: string,
+  dryRun: boolean,
+  e: unknown,
+): VendingResult {
+  const fields = e instanceof ProvisionError && e.fields.length > 0 ? { Errors: e.fields } : {};
+  return {
+    accountId: req.accountId,
+    region,
+    origin: req.origin,
+    eventId: req.eventId,
+    dryRun,
+    ok: false,
+    outcomes: [],
+    error: { ...errorSummary(e), ...fields },
+    retryable: isRetryableFailure(e),
+  };
 }
 
 /** Credentials in `accountId` by AssumeRole of the configured member role. */
@@ -80,7 +130,8 @@ export function memberCredentials(config: Config, base: CredentialsProvider, acc
   });
 }
 
-export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promise<VendingResult> {
+/** The specs a request applies, validated; throws (400, every failing field) before any write. */
+async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<TrailSpec[]> {
   if (!/^\d{1,20}$/.test(req.accountId)) {
     throw new ProvisionError({
       code: 'InvalidQueryParameter',
@@ -88,18 +139,37 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
       fields: [{ pointer: '/accountId', rule: 'pattern', message: '/accountId must be a numeric account id' }],
     });
   }
-  const { config } = deps;
-  const region = req.region ?? config.region;
-  const log = (deps.logger ?? silentLogger).child({ trigger: 'vending', accountId: req.accountId, region, origin: req.origin, eventId: req.eventId });
-  const homeOpts: ClientOptions = { region: config.region, credentials: deps.credentials, env: deps.env };
-
-  // Validate everything first: a bad spec rejects the event before any write.
-  const specs: TrailSpec[] = req.specs === undefined ? await loadBaseline(config, homeOpts, deps.baseDir) : validateSpecs(req.specs);
+  // The region goes into the endpoint host name (the event adapter checks it too, as /data/region).
+  if (req.region !== undefined && !REGION.test(req.region)) {
+    throw new ProvisionError({
+      code: 'InvalidQueryParameter',
+      message: 'The vending request region is not a region id.',
+      fields: [{ pointer: '/region', rule: 'pattern', message: '/region must be a region id such as cn-hangzhou' }],
+    });
+  }
+  const homeOpts: ClientOptions = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
+  const specs: TrailSpec[] = req.specs === undefined ? await loadBaseline(deps.config, homeOpts, deps.baseDir) : validateSpecs(req.specs);
   if (specs.length === 0) {
     throw new ProvisionError({ code: 'InvalidQueryParameter', message: 'No trail specs to apply: the event has none and no baseline is configured.' });
   }
+  return specs;
+}
 
+/** Ensures the request's specs in the member account; never throws (failures are in the result). */
+export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promise<VendingResult> {
+  const { config } = deps;
+  const region = req.region ?? config.region;
   const dryRun = deps.dryRun ?? config.dryRun;
+  const log = (deps.logger ?? silentLogger).child({ trigger: 'vending', accountId: req.accountId, region, origin: req.origin, eventId: req.eventId });
+
+  // Validate everything first: a bad spec rejects the event before any write.
+  let specs: TrailSpec[];
+  try {
+    specs = await requestedSpecs(req, deps);
+  } catch (e) {
+    return rejectedVending(req, region, dryRun, e);
+  }
+
   const credentials = memberCredentials(config, deps.credentials, req.accountId, deps.env);
   const cloud = createCloud({ region, credentials, env: deps.env, accountId: req.accountId });
   log.info('vending', { specs: specs.map((s) => s.Name), dryRun });
@@ -108,28 +178,47 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
     ensureValidTrail(spec, cloud, { dryRun, logger: log, retry: deps.deadline ? { deadline: deps.deadline } : undefined }),
   );
   const outcomes: SpecOutcome[] = settled.map((s, i) =>
-    s.ok ? { name: specs[i]!.Name, ok: true, result: s.value } : { name: specs[i]!.Name, ok: false, error: errorSummary(s.error) },
+    s.ok
+      ? { name: specs[i]!.Name, ok: true, result: s.value }
+      : { name: specs[i]!.Name, ok: false, error: errorSummary(s.error), retryable: isRetryableFailure(s.error) },
   );
-  const result: VendingResult = { accountId: req.accountId, region, origin: req.origin, eventId: req.eventId, dryRun, ok: outcomes.every((o) => o.ok), outcomes };
+  const result: VendingResult = {
+    accountId: req.accountId,
+    region,
+    origin: req.origin,
+    eventId: req.eventId,
+    dryRun,
+    ok: outcomes.every((o) => o.ok),
+    outcomes,
+    retryable: outcomes.some((o) => o.retryable),
+  };
   for (const o of outcomes) {
     if (o.ok) log.info('spec ensured', { trail: o.name, classification: o.result?.classification, done: o.result?.done });
-    else log.error('spec failed', { trail: o.name, code: o.error?.Code, message: o.error?.Message });
+    else log.error('spec failed', { trail: o.name, code: o.error?.Code, message: o.error?.Message, retryable: o.retryable });
   }
   return result;
 }
 
 /**
- * Throws when any spec failed, naming each failure, so the async invocation is retried (and
- * lands in the dead-letter destination if it keeps failing). Succeeded specs stay in place.
+ * Throws when some failure in `results` is retryable, naming every failure, so the async
+ * invocation is retried (and lands in the dead-letter destination if it keeps failing).
+ * Non-retryable failures alone (documented 4xx: invalid event or spec, missing bucket, ...) do
+ * not throw: retrying cannot fix them; they are in the results and the logs. Succeeded specs stay.
  */
-export function assertVended(result: VendingResult): void {
-  const failed = result.outcomes.filter((o) => !o.ok);
-  if (failed.length === 0) return;
-  const list = failed.map((o) => `${o.name}: ${o.error?.Code} (${o.error?.Message})`).join('; ');
+export function assertVended(results: readonly VendingResult[]): void {
+  if (!results.some((r) => r.retryable)) return;
+  const failures = results.flatMap((r) => [
+    ...(r.error ? [{ accountId: r.accountId, what: 'event', code: r.error.Code, message: r.error.Message, retryable: r.retryable }] : []),
+    ...r.outcomes.filter((o) => !o.ok).map((o) => ({ accountId: r.accountId, what: o.name, code: o.error?.Code, message: o.error?.Message, retryable: Boolean(o.retryable) })),
+  ]);
+  const first = failures.find((f) => f.retryable) ?? failures[0];
+  const specs = results.reduce((n, r) => n + r.outcomes.length, 0);
+  const succeeded = results.reduce((n, r) => n + r.outcomes.filter((o) => o.ok).length, 0);
+  const list = failures.map((f) => `${f.accountId || '?'} ${f.what}: ${f.code} (${f.message})${f.retryable ? ' [retryable]' : ''}`).join('; ');
   throw new ProvisionError({
-    code: failed[0]!.error?.Code ?? 'InternalError',
+    code: first?.code ?? 'InternalError',
     status: 500,
     retryable: true,
-    message: `Account ${result.accountId}: ${failed.length} of ${result.outcomes.length} trail specs failed (${list}); the ${result.outcomes.length - failed.length} that succeeded are kept and a re-run is safe.`,
+    message: `${failures.length} vending failure(s), some retryable (${list}); the ${succeeded} of ${specs} trail specs that succeeded are kept and a re-run is safe.`,
   });
 }

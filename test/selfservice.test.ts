@@ -12,6 +12,7 @@ import { staticCredentials } from '../shared/cloud/credentials';
 import { createLogger } from '../shared/log';
 import { loadConfig } from '../shared/config';
 import { ProvisionError } from '../shared/errors';
+import { servedRoutes } from '../shared/selfservice';
 import { createHandler } from '../functions/selfservice';
 import { createLocalHttpServer } from '../functions/selfservice/local';
 import { parseHttpEvent, type FcHttpEvent } from '../functions/selfservice/event';
@@ -102,6 +103,8 @@ describe('self-service HTTP API', () => {
     const from = emu.world.calls.length;
     const res = await call({ path: '/healthz', token: null });
     expect(res).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const head = await call({ method: 'HEAD', path: '/healthz', token: null });
+    expect(head.status).toBe(200);
     expect(emu.world.calls.length).toBe(from);
   });
 
@@ -191,9 +194,31 @@ describe('self-service HTTP API', () => {
   it('validation errors: 400 with the ActionTrail envelope and every failing field', async () => {
     const res = await call({ method: 'POST', path: '/trails', body: JSON.stringify({ Name: 'X', OssKeyPrefix: '1' }) });
     expect(res.status).toBe(400);
-    expect(res.body).toMatchObject({ Code: expect.any(String), Message: expect.any(String), RequestId: expect.any(String) });
+    expect(res.body).toMatchObject({ Code: 'InvalidTrailNameException', Message: expect.any(String), RequestId: expect.any(String) });
     expect(res.body.Errors.length).toBeGreaterThanOrEqual(2);
     expect(res.body.Errors.map((e: { pointer: string }) => e.pointer)).toEqual(expect.arrayContaining(['/Name']));
+  });
+
+  it('GET /trails, GET /trails/{name} and POST /trails/{name}/logging retry a throttled cloud call and still answer 200', async () => {
+    const actiontrailSince = (from: number) => emu.world.calls.slice(from).filter((c) => c.service === 'actiontrail').map((c) => `${c.action}/${c.status}`);
+    try {
+      for (const [r, action] of [
+        [{ path: '/trails' }, 'DescribeTrails'],
+        [{ path: '/trails/self-trail' }, 'DescribeTrails'],
+        [{ path: '/trails/self-trail' }, 'GetTrailStatus'],
+        [{ method: 'POST', path: '/trails/self-trail/logging' }, 'StartLogging'],
+      ] as Array<[Req, string]>) {
+        emu.world.faults = { rules: [{ match: `actiontrail:${action}`, kind: 'throttle', rate: 1, times: 1 }] };
+        const from = emu.world.calls.length;
+        const res = await call(r);
+        expect(res.status, `${r.path} with ${action} throttled once`).toBe(200);
+        const calls = actiontrailSince(from);
+        expect(calls.filter((c) => c.startsWith(`${action}/`))).toEqual([`${action}/400`, `${action}/200`]);
+      }
+      expect(logs.some((l) => l.includes('"msg":"retrying"') && l.includes('Throttling'))).toBe(true);
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
   });
 
   it('body handling: 415 for non-JSON, 413 when too large, 400 for malformed JSON; none reaches the cloud', async () => {
@@ -240,10 +265,21 @@ describe('self-service HTTP API', () => {
     for (const l of logs) expect(l).not.toContain(TOKEN);
   });
 
-  it('docs/openapi.yaml describes exactly the served routes, and the example trigger events parse', async () => {
+  it('docs/openapi.yaml describes exactly the served routes and methods, and the example trigger events parse', async () => {
     const doc = parseYaml(readFileSync('docs/openapi.yaml', 'utf8')) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(['/healthz', '/schema', '/trails', '/trails/{name}', '/trails/{name}/logging']);
+    const verbs = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+    const documented = Object.fromEntries(Object.entries(doc.paths).map(([p, item]) => [p, Object.keys(item).filter((k) => verbs.includes(k)).map((k) => k.toUpperCase()).sort()]));
+    const served = Object.fromEntries(Object.entries(servedRoutes()).map(([p, methods]) => [p, [...methods].sort()]));
+    expect(documented).toEqual(served);
+    expect(served['/healthz']).toEqual(['GET', 'HEAD']);
+    // Every served method answers (not 405), every other documented verb is refused.
+    for (const [p, methods] of Object.entries(served)) {
+      const path = p.replace('{name}', 'self-trail');
+      for (const m of methods) expect((await call({ method: m, path, ...(m === 'POST' && path === '/trails' ? { query: { dryRun: 'true' }, body: JSON.stringify(spec) } : {}) })).status, `${m} ${path}`).not.toBe(405);
+      for (const m of verbs.map((v) => v.toUpperCase()).filter((v) => !methods.includes(v))) expect((await call({ method: m, path })).status, `${m} ${path}`).toBe(405);
+    }
     expect(JSON.stringify(doc.paths['/trails'])).toContain('../schemas/trail-spec.schema.json');
     for (const f of ['http-post-trails.json', 'http-get-trail.json', 'http-healthz.json']) {
       const req = parseHttpEvent(readFileSync(`examples/events/${f}`));

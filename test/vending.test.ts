@@ -13,7 +13,8 @@ import { createHandler } from '../functions/vending';
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { ACCOUNT_VENDED_TYPE, RD_API_CALL_TYPE, RD_SOURCE, parseCloudEvents, toVendingRequest } from '../functions/vending/event';
-import type { VendingResult } from '../shared/vending';
+import { isRetryableFailure, vendAccount, type VendingResult } from '../shared/vending';
+import { loadConfig } from '../shared/config';
 
 const REGION = 'cn-hangzhou';
 const MGMT = '1100000000000001';
@@ -96,6 +97,10 @@ const trailsOf = (id: string) => emu.world.accounts.get(id)!.trails;
 const writesSince = (from: number) =>
   emu.world.calls.slice(from).filter((c) => c.service === 'actiontrail' && /Create|Update|Start|Stop|Delete/.test(c.action));
 
+/** The JSON log lines at error level of one invocation. */
+const errorLogs = (requestId: string) =>
+  logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['level'] === 'error' && l['requestId'] === requestId);
+
 async function rejection(p: Promise<unknown>): Promise<ProvisionError> {
   const e = await p.then(
     () => undefined,
@@ -149,17 +154,27 @@ describe('vending handler', () => {
     ]);
   });
 
-  it('processes several specs: one fails, the others are created, the invocation throws, a re-run converges', async () => {
+  it('processes several specs: one fails with a documented 404, the others are created, the invocation returns (no FC retry), a re-run converges', async () => {
     const handler = createHandler({ env, logger, credentials: staticCredentials(key(MGMT)) });
     const specs = [
       { Name: 'multi-oss', OssBucketName: `vend-audit-${C}`, OssKeyPrefix: 'multi-oss', EventRW: 'Write' },
       { Name: 'multi-missing', OssBucketName: 'vend-not-yet-there', EventRW: 'Write' },
       { Name: 'multi-sls', SlsProjectArn: `acs:log:${REGION}:${C}:project/vend-audit-${C}`, SlsWriteRoleArn: `acs:ram::${C}:role/actiontrail-writer` },
     ];
-    const err = await rejection(handler(event(customEvent({ accountId: C, specs })), fcContext('req-3')));
-    expect(err.code).toBe('BucketDoesNotExistException');
-    expect(err.message).toContain('multi-missing');
-    expect(err.message).toContain('1 of 3');
+    const [failed] = await handler(event(customEvent({ accountId: C, specs })), fcContext('req-3'));
+    expect(failed).toMatchObject({ accountId: C, ok: false, retryable: false });
+    expect(failed!.error).toBeUndefined();
+    expect(failed!.outcomes.map((o) => [o.name, o.ok, o.error?.Code, o.retryable])).toEqual([
+      ['multi-oss', true, undefined, undefined],
+      ['multi-missing', false, 'BucketDoesNotExistException', false],
+      ['multi-sls', true, undefined, undefined],
+    ]);
+    expect(errorLogs('req-3').find((l) => l['msg'] === 'vending failed')).toMatchObject({
+      accountId: C,
+      ok: false,
+      retryable: false,
+      outcomes: expect.arrayContaining([{ name: 'multi-missing', ok: false, code: 'BucketDoesNotExistException', retryable: false }]),
+    });
     expect(trailsOf(C).map((t) => [t.Name, t.Status]).sort()).toEqual([
       ['multi-oss', 'Enable'],
       ['multi-sls', 'Enable'],
@@ -179,7 +194,7 @@ describe('vending handler', () => {
     expect(trailsOf(C).every((t) => t.Status === 'Enable')).toBe(true);
   });
 
-  it('rejects a bad spec with 400 listing every failing field, before any cloud call', async () => {
+  it('rejects a bad spec with 400 listing every failing field, before any cloud call, without failing the invocation', async () => {
     const handler = createHandler({ env, logger, credentials: staticCredentials(key(MGMT)) });
     const from = emu.world.calls.length;
     const specs = [
@@ -187,25 +202,101 @@ describe('vending handler', () => {
       { Name: 'Bad Name', OssBucketName: `vend-audit-${A}` },
       { Name: 'no-destination' },
     ];
-    const err = await rejection(handler(event(customEvent({ accountId: A, specs })), fcContext('req-5')));
-    expect(err.status).toBe(400);
-    const pointers = err.fields.map((f) => f.pointer);
+    const [result] = await handler(event(customEvent({ accountId: A, specs })), fcContext('req-5'));
+    expect(result).toMatchObject({ accountId: A, origin: 'custom', eventId: 'evt-1', ok: false, retryable: false, outcomes: [] });
+    expect(result!.error?.Code).toBe('InvalidTrailNameException');
+    const pointers = (result!.error?.Errors ?? []).map((f) => f.pointer);
     expect(pointers.some((p) => p.startsWith('/1/Name'))).toBe(true);
     expect(pointers.some((p) => p.startsWith('/2'))).toBe(true);
     expect(emu.world.calls.length).toBe(from);
     expect(trailsOf(A).find((t) => t.Name === 'fine-trail')).toBeUndefined();
+    // Logged at error level with every failing field.
+    const [line] = errorLogs('req-5');
+    expect(line).toMatchObject({ msg: 'vending failed', accountId: A, retryable: false, error: { Code: 'InvalidTrailNameException' } });
+    expect(JSON.stringify(line)).toContain('/1/Name');
   });
 
-  it('rejects events it does not handle, and vending events without a valid account id', async () => {
+  it('answers events it does not handle, malformed events and events without a valid account id with a failed result naming the field (no throw, no cloud call)', async () => {
     const handler = createHandler({ env, logger, credentials: staticCredentials(key(MGMT)) });
     const from = emu.world.calls.length;
-    const other = await rejection(handler(event({ id: 'x', source: 'acs.ecs', type: 'ecs:ActionTrail:ApiCall', data: {} }), fcContext()));
-    expect(other.status).toBe(400);
-    const noAccount = await rejection(handler(event(customEvent({ specs: BASELINE })), fcContext()));
-    expect(noAccount.fields[0]?.pointer).toBe('/accountId');
-    const notJson = await rejection(handler(Buffer.from('{nope'), fcContext()));
-    expect(notJson.code).toBe('InvalidQueryParameter');
+    const fieldOf = (r: VendingResult[]) => {
+      expect(r).toHaveLength(1);
+      expect(r[0]).toMatchObject({ ok: false, retryable: false, outcomes: [], error: { Code: 'InvalidQueryParameter' } });
+      return r[0]!.error!.Errors?.[0];
+    };
+    const other = await handler(event({ id: 'x', source: 'acs.ecs', type: 'ecs:ActionTrail:ApiCall', data: {} }), fcContext('req-bad-1'));
+    expect(fieldOf(other)).toMatchObject({ pointer: '/type' });
+    expect(other[0]).toMatchObject({ origin: 'unsupported', eventId: 'x' });
+    expect(fieldOf(await handler(event(customEvent({ specs: BASELINE })), fcContext('req-bad-2')))).toMatchObject({ pointer: '/accountId', rule: 'pattern' });
+    expect(fieldOf(await handler(Buffer.from('{nope'), fcContext('req-bad-3')))).toMatchObject({ pointer: '', rule: 'json' });
+    expect(fieldOf(await handler(Buffer.from('[]'), fcContext('req-bad-4')))).toMatchObject({ pointer: '' });
+    expect(fieldOf(await handler(event([customEvent({ accountId: A }), 'not an event']), fcContext('req-bad-5')))).toMatchObject({ pointer: '/1', rule: 'type' });
+    expect(fieldOf(await handler(event(customEvent('not an object')), fcContext('req-bad-6')))).toMatchObject({ pointer: '/data' });
+    expect(fieldOf(await handler(event(customEvent({ accountId: A, region: 7 })), fcContext('req-bad-7')))).toMatchObject({ pointer: '/data/region', rule: 'type' });
+    const rd = { id: 'evt-rd-bad', source: RD_SOURCE, type: RD_API_CALL_TYPE, data: { eventName: 'CreateResourceAccount', responseElements: {} } };
+    const noRdAccount = await handler(event(rd), fcContext('req-bad-8'));
+    expect(fieldOf(noRdAccount)).toMatchObject({ pointer: '/data/responseElements/Account/AccountId' });
+    expect(noRdAccount[0]).toMatchObject({ origin: 'resource-directory', eventId: 'evt-rd-bad' });
     expect(emu.world.calls.length).toBe(from);
+    for (let i = 1; i <= 8; i++) expect(errorLogs(`req-bad-${i}`).map((l) => l['msg'])).toContain('vending failed');
+  });
+
+  it('rejects a data.region that is not a region id (it would go into the endpoint host name), before any cloud call', async () => {
+    const handler = createHandler({ env, logger, credentials: staticCredentials(key(MGMT)) });
+    const spec = { Name: 'region-trail', OssBucketName: `vend-audit-${A}` };
+    const from = emu.world.calls.length;
+    for (const region of ['cn-hangzhou.evil.example.com', 'evil.example.com/x', 'CN-HANGZHOU', 'cn-hangzhou:8443', '127.0.0.1', 'cn', '', 'cn-hangzhou\n']) {
+      const bad = customEvent({ accountId: A, specs: [spec], region });
+      let thrown: unknown;
+      try {
+        toVendingRequest(bad, 'acs.custom.account-vending');
+      } catch (e) {
+        thrown = e;
+      }
+      expect(thrown, region).toBeInstanceOf(ProvisionError);
+      expect(thrown).toMatchObject({ code: 'InvalidQueryParameter', status: 400, fields: [{ pointer: '/data/region', rule: 'pattern' }] });
+      const [result] = await handler(event(bad), fcContext('req-region'));
+      expect(result).toMatchObject({ ok: false, retryable: false, origin: 'custom', error: { Code: 'InvalidQueryParameter', Errors: [{ pointer: '/data/region', rule: 'pattern' }] } });
+    }
+    expect(emu.world.calls.length).toBe(from);
+    expect(trailsOf(A).find((t) => t.Name === 'region-trail')).toBeUndefined();
+    // The core refuses it too, for callers other than the event adapter.
+    const config = loadConfig(env);
+    const direct = await vendAccount({ accountId: A, specs: [spec], region: 'x.evil.example', origin: 'test' }, { config, credentials: staticCredentials(key(MGMT)), env });
+    expect(direct.error).toMatchObject({ Code: 'InvalidQueryParameter', Errors: [{ pointer: '/region', rule: 'pattern' }] });
+    expect(emu.world.calls.length).toBe(from);
+    // A region id passes.
+    expect(toVendingRequest(customEvent({ accountId: A, region: 'ap-southeast-1' }), 'acs.custom.account-vending').region).toBe('ap-southeast-1');
+  });
+
+  it('fails the invocation (for FC async retry / dead-letter) only when some failure is retryable', async () => {
+    // Retries stop one second in: TRAIL_DEADLINE_MARGIN_MS keeps back all but 1 s of a 2 s timeout.
+    const handler = createHandler({ env: { ...env, TRAIL_DEADLINE_MARGIN_MS: '1000' }, logger, credentials: staticCredentials(key(MGMT)) });
+    const context = { ...fcContext('req-throttled'), function: { name: 'vending', timeout: 2 } };
+    const spec = { Name: 'throttled-trail', OssBucketName: `vend-audit-${A}` };
+    const invalid = customEvent({ accountId: A, specs: [{ Name: 'Bad Name', OssBucketName: `vend-audit-${A}` }] });
+    emu.world.faults = { rules: [{ match: 'actiontrail:DescribeTrails', kind: 'throttle', rate: 1 }] };
+    try {
+      const err = await rejection(handler(event([invalid, { ...customEvent({ accountId: A, specs: [spec] }), id: 'evt-2' }]), context));
+      expect(err).toMatchObject({ status: 500, retryable: true });
+      expect(err.code).toMatch(/^Throttling/);
+      expect(err.message).toContain('throttled-trail');
+      expect(err.message).toContain('InvalidTrailNameException');
+      const failed = errorLogs('req-throttled').filter((l) => l['msg'] === 'vending failed');
+      expect(failed.map((l) => [l['eventId'], l['retryable']])).toEqual([
+        ['evt-1', false],
+        ['evt-2', true],
+      ]);
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
+    expect(trailsOf(A).find((t) => t.Name === 'throttled-trail')).toBeUndefined();
+    // What counts as retryable.
+    expect(isRetryableFailure(new Error('socket closed'))).toBe(true);
+    expect(isRetryableFailure(new ProvisionError({ code: 'Throttling.User', status: 400, retryable: true }))).toBe(true);
+    expect(isRetryableFailure(new ProvisionError({ code: 'InvalidConfiguration' }))).toBe(true);
+    expect(isRetryableFailure(new ProvisionError({ code: 'BucketDoesNotExistException' }))).toBe(false);
+    expect(isRetryableFailure(new ProvisionError({ code: 'InvalidQueryParameter' }))).toBe(false);
   });
 
   it('logs JSON lines without any secret', () => {

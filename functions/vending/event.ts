@@ -19,6 +19,7 @@
  *    "CreateResourceAccount", the new id in data.responseElements.Account.AccountId (the
  *    CreateResourceAccount response). The configured baseline is applied to it.
  */
+import { REGION } from '../../shared/config';
 import { ProvisionError } from '../../shared/errors';
 import type { VendingRequest } from '../../shared/vending';
 
@@ -40,8 +41,8 @@ export interface CloudEvent {
   [extension: string]: unknown;
 }
 
-function bad(message: string, pointer = ''): ProvisionError {
-  return new ProvisionError({ code: 'InvalidQueryParameter', message, fields: [{ pointer, rule: 'event', message }] });
+function bad(message: string, pointer = '', rule = 'event'): ProvisionError {
+  return new ProvisionError({ code: 'InvalidQueryParameter', message, fields: [{ pointer, rule, message }] });
 }
 
 function asObject(v: unknown): Record<string, unknown> | undefined {
@@ -62,11 +63,20 @@ export function parseCloudEvents(event: Buffer | string): CloudEvent[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw bad('The trigger event is not valid JSON.');
+    throw bad('The trigger event is not valid JSON.', '', 'json');
   }
   const list = Array.isArray(parsed) ? parsed : [parsed];
-  if (list.length === 0 || list.some((e) => !e || typeof e !== 'object' || Array.isArray(e))) throw bad('The trigger event is not a CloudEvent.');
+  if (list.length === 0) throw bad('The trigger event is an empty array, not a CloudEvent.', '', 'type');
+  const i = list.findIndex((e) => !e || typeof e !== 'object' || Array.isArray(e));
+  if (i >= 0) throw bad(Array.isArray(parsed) ? `The trigger event's element ${i} is not a CloudEvent object.` : 'The trigger event is not a CloudEvent object.', Array.isArray(parsed) ? `/${i}` : '', 'type');
   return list as CloudEvent[];
+}
+
+/** Where an event comes from, for results and logs ("custom", "resource-directory" or "unsupported"), even when it is malformed. */
+export function eventOrigin(ev: CloudEvent, vendingSource: string): string {
+  if (ev.source === vendingSource && ev.type === ACCOUNT_VENDED_TYPE) return 'custom';
+  if (ev.source === RD_SOURCE && ev.type === RD_API_CALL_TYPE) return 'resource-directory';
+  return 'unsupported';
 }
 
 /** The vending request a CloudEvent asks for; throws 400 for events this function does not handle. */
@@ -74,11 +84,14 @@ export function toVendingRequest(ev: CloudEvent, vendingSource: string): Vending
   const data = asObject(ev.data);
   if (ev.source === vendingSource && ev.type === ACCOUNT_VENDED_TYPE) {
     if (!data) throw bad('The vending event has no data object.', '/data');
-    if (data['region'] !== undefined && typeof data['region'] !== 'string') throw bad('data.region must be a string.', '/data/region');
+    const region = data['region'];
+    if (region !== undefined && typeof region !== 'string') throw bad('data.region must be a string.', '/data/region', 'type');
+    // The region becomes part of the ActionTrail endpoint host name: only a region id may.
+    if (typeof region === 'string' && !REGION.test(region)) throw bad('data.region must be a region id such as cn-hangzhou.', '/data/region', 'pattern');
     return {
       accountId: String(data['accountId'] ?? ''),
       specs: data['specs'],
-      region: data['region'] as string | undefined,
+      region: region as string | undefined,
       origin: 'custom',
       eventId: ev.id,
     };

@@ -1,14 +1,17 @@
 /**
  * FC 3.0 function for account vending (EventBridge trigger). Parses the CloudEvent(s), hands
- * each to shared/vending.ts, logs the outcome and returns it; throws when any spec failed so FC's
- * async retry and dead-letter destination take over (succeeded specs are kept; re-runs converge).
+ * each to shared/vending.ts, logs the outcome and returns it. Throws only when some failure is
+ * retryable (throttling, 5xx, unexpected errors), so FC's async retry and dead-letter destination
+ * take over (succeeded specs are kept; re-runs converge). Failures that every retry would repeat
+ * (a malformed event, an invalid spec, a documented 4xx such as a missing bucket) are returned with
+ * ok:false and logged at error level instead: the invocation succeeds and is not retried.
  */
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
 import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
 import { createLogger, type Logger } from '../../shared/log';
-import { assertVended, vendAccount, type VendingResult } from '../../shared/vending';
+import { assertVended, rejectedVending, vendAccount, type VendingRequest, type VendingResult } from '../../shared/vending';
 import type { CredentialsProvider } from '../../shared/cloud/types';
-import { parseCloudEvents, toVendingRequest } from './event';
+import { eventOrigin, parseCloudEvents, toVendingRequest, type CloudEvent } from './event';
 
 export interface HandlerDeps {
   /** Environment (config + endpoints); default process.env. */
@@ -28,15 +31,42 @@ export function createHandler(deps: HandlerDeps = {}) {
     const config = deps.config ?? loadConfig(env, context);
     const credentials = deps.credentials ?? fcContextCredentials(context) ?? defaultCredentials();
     const log = (deps.logger ?? createLogger({ fn: 'vending' })).child({ requestId: context.requestId });
-    const requests = parseCloudEvents(event).map((ev) => toVendingRequest(ev, config.vendingSource));
     const results: VendingResult[] = [];
-    for (const req of requests) {
+    // A malformed event (or batch element) becomes a failed result naming the field: retrying cannot fix it.
+    let events: CloudEvent[];
+    try {
+      events = parseCloudEvents(event);
+    } catch (e) {
+      events = [];
+      results.push(rejectedVending({ accountId: '', origin: 'unparsed' }, config.region, config.dryRun, e));
+    }
+    for (const ev of events) {
+      let req: VendingRequest;
+      try {
+        req = toVendingRequest(ev, config.vendingSource);
+      } catch (e) {
+        const eventId = typeof ev.id === 'string' ? ev.id : undefined;
+        results.push(rejectedVending({ accountId: '', origin: eventOrigin(ev, config.vendingSource), eventId }, config.region, config.dryRun, e));
+        continue;
+      }
       results.push(
         await vendAccount(req, { config, credentials, env, logger: log, deadline: invocationDeadline(config, context, started), baseDir: deps.baseDir }),
       );
     }
-    for (const r of results) log.info('vended', { accountId: r.accountId, ok: r.ok, outcomes: r.outcomes.map((o) => ({ name: o.name, ok: o.ok, code: o.error?.Code })) });
-    for (const r of results) assertVended(r);
+    const retry = results.some((r) => r.retryable);
+    for (const r of results) {
+      const summary = {
+        accountId: r.accountId,
+        eventId: r.eventId,
+        origin: r.origin,
+        ok: r.ok,
+        ...(r.error ? { error: r.error } : {}),
+        outcomes: r.outcomes.map((o) => ({ name: o.name, ok: o.ok, code: o.error?.Code, ...(o.ok ? {} : { retryable: o.retryable }) })),
+      };
+      if (r.ok) log.info('vended', summary);
+      else log.error('vending failed', { ...summary, retryable: r.retryable, invocation: retry ? 'fails (FC retries it)' : 'succeeds (retrying cannot help)' });
+    }
+    assertVended(results);
     return results;
   };
 }
