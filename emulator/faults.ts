@@ -6,7 +6,8 @@
  * matching rule per call, so a run with the same seed and the same calls fails the same calls.
  *
  * Kinds: throttle and error5xx throw the service's own error (POP, OSS, SLS codes below);
- * latency sleeps rule.ms; drop returns 'drop' (the server destroys the socket). A rule with
+ * latency sleeps rule.ms; drop returns 'drop' (the server destroys the socket); stale answers as
+ * the cloud does for a moment after a resource was created (eventual consistency, staleError). A rule with
  * `times` applies at most that many times.
  *
  * Tests may assign world.faults directly: a new FaultConfig object (or a new seed) resets the PRNG
@@ -15,6 +16,7 @@
 import type { FaultConfig, FaultRule, World } from './state';
 import { EmuError, type EmuRequest } from './types';
 import { familyOf } from './signature/errors';
+import { atError } from './services/actiontrail-params';
 
 interface FaultState {
   config: FaultConfig;
@@ -31,7 +33,7 @@ const tallies = new WeakMap<World, Record<FaultRule['kind'], number>>();
 /** How many faults of each kind this world has injected since it was created. */
 export function faultTally(world: World): Record<FaultRule['kind'], number> {
   let t = tallies.get(world);
-  if (!t) tallies.set(world, (t = { throttle: 0, error5xx: 0, latency: 0, drop: 0 }));
+  if (!t) tallies.set(world, (t = { throttle: 0, error5xx: 0, latency: 0, drop: 0, stale: 0 }));
   return t;
 }
 
@@ -110,6 +112,24 @@ export function serverError(req: EmuRequest, unavailable: boolean): EmuError {
   }
 }
 
+/**
+ * What a call sees right after the resource it needs was created, before the cloud is consistent:
+ * SLS does not find a new project yet, RAM a new role, and ActionTrail cannot yet assume a new
+ * write role (the case Terraform retries CreateTrail for). Other services have no such answer.
+ */
+export function staleError(req: EmuRequest): EmuError | undefined {
+  switch (req.service) {
+    case 'sls':
+      return new EmuError(404, 'ProjectNotExist', 'The Project does not exist : (not yet visible)');
+    case 'ram':
+      return new EmuError(404, 'EntityNotExist.Role', 'The role not exists: (not yet visible).');
+    case 'actiontrail':
+      return req.action === 'CreateTrail' || req.action === 'UpdateTrail' ? atError('InsufficientBucketPolicyException') : undefined;
+    default:
+      return undefined;
+  }
+}
+
 export async function applyFaults(req: EmuRequest, world: World): Promise<void | 'drop'> {
   const config = world.faults;
   if (config.latencyMs) await sleep(config.latencyMs);
@@ -117,6 +137,8 @@ export async function applyFaults(req: EmuRequest, world: World): Promise<void |
   const s = stateFor(world);
   for (const rule of config.rules) {
     if (!ruleMatches(rule.match, req)) continue;
+    const stale = rule.kind === 'stale' ? staleError(req) : undefined;
+    if (rule.kind === 'stale' && !stale) continue;
     const roll = s.next();
     if (roll >= rule.rate) continue;
     const used = s.used.get(rule) ?? 0;
@@ -133,6 +155,8 @@ export async function applyFaults(req: EmuRequest, world: World): Promise<void |
         throw throttleError(req);
       case 'error5xx':
         throw serverError(req, s.next() < 0.5);
+      case 'stale':
+        throw stale!;
     }
   }
 }

@@ -148,8 +148,12 @@ export interface EmuAsyncInvocation {
 export interface FaultRule {
   /** Which calls: service name, optionally "service:Action" (e.g. "actiontrail:StartLogging"), or "*". */
   match: string;
-  /** throttle → 400 Throttling.User (POP) / 503 per service; error5xx → 500/503; latency → delay; drop → destroy socket. */
-  kind: 'throttle' | 'error5xx' | 'latency' | 'drop';
+  /**
+   * throttle → 400 Throttling.User (POP) / 503 per service; error5xx → 500/503; latency → delay;
+   * drop → destroy socket; stale → eventual consistency: what was just created is not visible yet
+   * (SLS ProjectNotExist, RAM EntityNotExist.Role, ActionTrail InsufficientBucketPolicyException).
+   */
+  kind: 'throttle' | 'error5xx' | 'latency' | 'drop' | 'stale';
   /** Probability 0..1 per matching call (a seeded PRNG decides, so runs are repeatable). */
   rate: number;
   /** For latency: milliseconds added. */

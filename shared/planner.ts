@@ -3,10 +3,11 @@
  *
  * Pure: no I/O. The classification is the compliance vocabulary used by every trigger:
  * missing → create + start; drifted → UpdateTrail (every delivery field re-sent) [+ start];
- * not-logging (Fresh or Disable) → StartLogging; compliant → nothing.
+ * not-logging (Fresh or Disable, or GetTrailStatus says IsLogging=false) → StartLogging;
+ * compliant → nothing.
  */
 import { ProvisionError } from './errors';
-import { DELIVERY_FIELDS, type DeliveryField, type TrailRecord, type TrailSpec } from './spec';
+import { DELIVERY_FIELDS, type DeliveryField, type TrailLoggingStatus, type TrailRecord, type TrailSpec } from './spec';
 
 /** The EventRW sent when a spec leaves it unset (sources disagree on the API default; we always send it). */
 export const DEFAULT_EVENT_RW = 'Write';
@@ -54,11 +55,13 @@ export function diff(desired: TrailSpec, trail: TrailRecord): FieldDrift[] {
   return out;
 }
 
-export function isLogging(trail: TrailRecord): boolean {
-  return trail.Status === 'Enable';
+/** Logging by GetTrailStatus when it was asked, else by DescribeTrails' Status. */
+export function isLogging(trail: TrailRecord, status?: Pick<TrailLoggingStatus, 'IsLogging'>): boolean {
+  return status ? status.IsLogging : trail.Status === 'Enable';
 }
 
-export function plan(spec: TrailSpec, existing: TrailRecord | undefined): Plan {
+/** `status`: GetTrailStatus of the existing trail, when it was read (it outranks Status). */
+export function plan(spec: TrailSpec, existing: TrailRecord | undefined, status?: Pick<TrailLoggingStatus, 'IsLogging'>): Plan {
   const desired = withDefaults(spec);
   if (!existing) {
     return { name: spec.Name, classification: 'missing', actions: ['CreateTrail', 'StartLogging'], drift: [], desired };
@@ -76,7 +79,7 @@ export function plan(spec: TrailSpec, existing: TrailRecord | undefined): Plan {
   const drift = diff(desired, existing);
   const actions: Action[] = [];
   if (drift.length > 0) actions.push('UpdateTrail');
-  if (!isLogging(existing)) actions.push('StartLogging');
+  if (!isLogging(existing, status)) actions.push('StartLogging');
   const classification: Classification = drift.length > 0 ? 'drifted' : actions.length > 0 ? 'not-logging' : 'compliant';
   return { name: spec.Name, classification, actions, drift, desired };
 }

@@ -2,6 +2,10 @@
  * Destination checks before any write: the OSS bucket, SLS project and MaxCompute project exist,
  * and write roles in the caller's own account exist and trust ActionTrail. A failure throws the
  * code CreateTrail itself would return, so nothing is created when a destination is wrong.
+ *
+ * Each check throws inside the retried call, so a "does not exist" that is only eventual
+ * consistency (an SLS project or a write role created moments ago) is retried within the retry
+ * policy's consistency window (retry.ts CONSISTENCY_CODES) before it is final.
  */
 import { ProvisionError } from './errors';
 import { parseMaxComputeProjectArn, parseRoleArn, parseSlsProjectArn } from './arn';
@@ -24,7 +28,8 @@ export async function preflight(spec: TrailSpec, cloud: Cloud, call: Call): Prom
   if (spec.OssBucketName) {
     const bucket = spec.OssBucketName;
     checks.push(
-      call('oss:GetBucketInfo', () => cloud.oss.bucketExists(bucket, cloud.region)).then((result) => {
+      call('oss:GetBucketInfo', async () => {
+        const result = await cloud.oss.bucketExists(bucket, cloud.region);
         if (result === 'missing') throw new ProvisionError({ code: 'BucketDoesNotExistException', message: `The specified OSS bucket does not exist: ${bucket}.` });
         // AccessDenied means the bucket exists in another account; ActionTrail's write role decides access.
         return { kind: 'oss' as const, name: bucket, result };
@@ -36,7 +41,8 @@ export async function preflight(spec: TrailSpec, cloud: Cloud, call: Call): Prom
     const arn = parseSlsProjectArn(spec.SlsProjectArn);
     if (arn) {
       checks.push(
-        call('sls:GetProject', () => cloud.sls.projectExists(arn.project, arn.region)).then((result) => {
+        call('sls:GetProject', async () => {
+          const result = await cloud.sls.projectExists(arn.project, arn.region);
           if (result === 'missing') {
             throw new ProvisionError({ code: 'SlsProjectDoesNotExistException', message: `The specified Log Service project does not exist: ${arn.project} (${arn.region}).` });
           }
@@ -50,7 +56,8 @@ export async function preflight(spec: TrailSpec, cloud: Cloud, call: Call): Prom
     const arn = parseMaxComputeProjectArn(spec.MaxComputeProjectArn);
     if (arn) {
       checks.push(
-        call('maxcompute:GetProject', () => cloud.maxcompute.projectExists(arn.project, arn.region)).then((result) => {
+        call('maxcompute:GetProject', async () => {
+          const result = await cloud.maxcompute.projectExists(arn.project, arn.region);
           if (result !== 'missing') return { kind: 'maxcompute' as const, name: arn.project, result };
           // The CreateTrail doc: ActionTrail creates the project actiontrail_<account_ID> itself.
           if (arn.project === `actiontrail_${arn.accountId}`) return { kind: 'maxcompute' as const, name: arn.project, result: 'created-by-actiontrail' as const };
@@ -74,12 +81,14 @@ async function checkRole(roleArn: string, code: string, cloud: Cloud, call: Call
   const arn = parseRoleArn(roleArn);
   // RAM GetRole sees the caller's own account only; roles elsewhere are checked by CreateTrail.
   if (!arn || !cloud.accountId || arn.accountId !== cloud.accountId) return { kind: 'role', name: roleArn, result: 'not-checked' };
-  const role = await call('ram:GetRole', () => cloud.ram.getRole(arn.roleName));
-  if (!role) {
-    throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not exist, so ActionTrail cannot deliver with it.` });
-  }
-  if (!role.trustedServices.includes(ACTIONTRAIL_PRINCIPAL)) {
-    throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not trust ${ACTIONTRAIL_PRINCIPAL}, so ActionTrail cannot assume it.` });
-  }
-  return { kind: 'role', name: roleArn, result: 'exists' };
+  return call('ram:GetRole', async () => {
+    const role = await cloud.ram.getRole(arn.roleName);
+    if (!role) {
+      throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not exist, so ActionTrail cannot deliver with it.` });
+    }
+    if (!role.trustedServices.includes(ACTIONTRAIL_PRINCIPAL)) {
+      throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not trust ${ACTIONTRAIL_PRINCIPAL}, so ActionTrail cannot assume it.` });
+    }
+    return { kind: 'role' as const, name: roleArn, result: 'exists' as const };
+  });
 }

@@ -2,7 +2,9 @@
  * ensureTrail(): validate → observe → plan → preflight → apply → verify, for one trail spec in
  * one account and region.
  *
- * Idempotent: a compliant trail costs one DescribeTrails call and changes nothing. Safe under
+ * Idempotent: a compliant trail costs a DescribeTrails and a GetTrailStatus call (Status=Enable
+ * alone says nothing of delivery) and changes nothing. A trail homed in another region (seen here
+ * as a shadow trail) is managed at its HomeRegion's endpoint. Safe under
  * races: a CreateTrail that loses to a concurrent creator (TrailAlreadyExistsException) re-reads
  * the trail and continues from what it finds. Never half-done silently: a trail created whose
  * StartLogging failed is reported as such, and the next run of any trigger finishes it
@@ -43,7 +45,7 @@ export interface EnsureResult {
   destinations: DestinationCheck[];
   /** The trail: CreateTrail/UpdateTrail response elements (with RequestId) or the described trail. */
   trail?: TrailRecord & { RequestId?: string };
-  /** The verified logging status (GetTrailStatus), or derived from Status=Enable when nothing changed. */
+  /** The logging status and delivery health (GetTrailStatus); absent for a dryRun of a trail that needs changes. */
   status?: Pick<TrailLoggingStatus, 'IsLogging'> & Partial<TrailLoggingStatus>;
   /** Request ids of every write call, in order. */
   requestIds: string[];
@@ -67,18 +69,38 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
   const call = <T>(label: string, fn: () => Promise<T>) => withRetry(label, fn, policy);
   const step = (s: Parameters<NonNullable<EnsureOptions['onStep']>>[0]['step'], detail?: string) => opts.onStep?.({ name: spec.Name, step: s, detail });
 
-  const observe = async (): Promise<TrailRecord | undefined> => {
+  const observe = async (): Promise<{ trail?: TrailRecord; homeRegion?: string }> => {
     step('observe');
     // Organization trails are always included: names are unique per account whatever the kind,
     // so a spec that disagrees with an existing trail's kind must see that trail to say so.
+    // Shadow trails too: the account's trail of this name may be homed in another region.
     const list = await call('actiontrail:DescribeTrails', () =>
-      cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: true }),
+      cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: true, includeShadowTrails: true }),
     );
-    return list.find((t) => t.Name === spec.Name && !t.IsShadowTrail);
+    const own = list.find((t) => t.Name === spec.Name && !t.IsShadowTrail);
+    if (own) return { trail: own };
+    const elsewhere = list.find((t) => t.Name === spec.Name && t.IsShadowTrail && t.HomeRegion && t.HomeRegion !== cloud.region && ownTrail(t, cloud));
+    return { homeRegion: elsewhere?.HomeRegion };
+  };
+  const readStatus = async (name: string, isOrg: boolean) => {
+    const { RequestId: _r, ...status } = await call('actiontrail:GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name, isOrg));
+    return status;
   };
 
-  let existing = await observe();
+  const seen = await observe();
+  if (seen.homeRegion) {
+    log.info('trail is homed in another region; managing it there', { homeRegion: seen.homeRegion });
+    return ensureValidTrail(spec, cloud.forRegion(seen.homeRegion), opts);
+  }
+  let existing = seen.trail;
   let plan: Plan = makePlan(spec, existing);
+  let compliantStatus: EnsureResult['status'];
+  if (existing && plan.actions.length === 0) {
+    // Status=Enable: confirm with GetTrailStatus that it logs, and learn how delivery goes.
+    const status = await readStatus(existing.Name, Boolean(existing.IsOrganizationTrail));
+    plan = makePlan(spec, existing, status);
+    if (plan.actions.length === 0) compliantStatus = status;
+  }
   const result: EnsureResult = {
     name: spec.Name,
     region: cloud.region,
@@ -90,13 +112,11 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
     drift: plan.drift,
     destinations: [],
     trail: existing,
+    status: compliantStatus,
     requestIds: [],
   };
   log.info('planned', { classification: plan.classification, actions: plan.actions, drift: plan.drift.map((d) => d.field) });
-  if (opts.dryRun || plan.actions.length === 0) {
-    if (existing && plan.actions.length === 0) result.status = { IsLogging: true };
-    return result;
-  }
+  if (opts.dryRun || plan.actions.length === 0) return result;
 
   if (plan.actions.includes('CreateTrail') || plan.actions.includes('UpdateTrail')) {
     step('preflight');
@@ -114,8 +134,17 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
     } catch (e) {
       if (!(e instanceof ProvisionError) || e.code !== 'TrailAlreadyExistsException') throw e;
       // Another invocation created it first: continue from what it made.
-      existing = await observe();
-      if (!existing) throw e;
+      const again = await observe();
+      if (again.homeRegion) return ensureValidTrail(spec, cloud.forRegion(again.homeRegion), opts);
+      if (!again.trail) {
+        throw new ProvisionError({
+          code: e.code,
+          status: e.status,
+          requestId: e.requestId,
+          message: `A trail named "${spec.Name}" already exists in this account, homed in another region and not covering ${cloud.region}; change its TrailRegion there or use another name.`,
+        });
+      }
+      existing = again.trail;
       plan = makePlan(spec, existing);
       result.trail = existing;
       log.info('created concurrently; continuing', { actions: plan.actions });
@@ -144,7 +173,9 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
 
   step('verify');
   try {
-    result.status = await verifyLogging(spec.Name, Boolean(spec.IsOrganizationTrail), cloud, call, opts.verifyTimeoutMs ?? 10_000);
+    // Polling stops at the retry deadline too, so the function still has time to answer.
+    const until = Math.min(Date.now() + (opts.verifyTimeoutMs ?? 10_000), policy.deadline);
+    result.status = await verifyLogging(() => readStatus(spec.Name, Boolean(spec.IsOrganizationTrail)), spec.Name, until);
   } catch (e) {
     throw halfDone(spec.Name, result.done, 'verify', e);
   }
@@ -152,22 +183,26 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
   return result;
 }
 
-async function verifyLogging(
-  name: string,
-  isOrg: boolean,
-  cloud: Cloud,
-  call: <T>(label: string, fn: () => Promise<T>) => Promise<T>,
-  timeoutMs: number,
-): Promise<EnsureResult['status'] & object> {
-  const until = Date.now() + timeoutMs;
+/** GetTrailStatus until IsLogging, with growing pauses, until `until` (epoch ms). */
+async function verifyLogging(read: () => Promise<TrailLoggingStatus>, name: string, until: number): Promise<TrailLoggingStatus> {
   for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
-    const { RequestId: _r, ...status } = await call('actiontrail:GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name, isOrg));
+    const status = await read();
     if (status.IsLogging) return status;
     if (Date.now() + wait > until) {
       throw new ProvisionError({ code: 'TrailNotLoggingException', message: `Trail "${name}" was started but GetTrailStatus still reports IsLogging=false.` });
     }
     await new Promise((r) => setTimeout(r, wait));
   }
+}
+
+/**
+ * Whether a shadow trail is this account's own (homed in another region), not the Resource
+ * Directory management account's organization trail that members see: the account in its ARN.
+ */
+function ownTrail(t: TrailRecord, cloud: Cloud): boolean {
+  if (!t.IsOrganizationTrail) return true;
+  const account = /^acs:actiontrail:[^:]*:(\d+):/.exec(t.TrailArn ?? '')?.[1];
+  return account !== undefined && account === cloud.accountId;
 }
 
 /** A failure after some writes succeeded: say exactly what stands, keeping the cause's code. */

@@ -1,7 +1,14 @@
 /**
  * Scheduled compliance remediation: the baseline specs must hold in every covered account and
- * region. Per account × region × spec, ensureValidTrail observes (DescribeTrails), classifies
- * (compliant / missing / not-logging / drifted, via the planner) and fixes (or, dryRun, reports).
+ * region. Per account × region × spec, ensureValidTrail observes (DescribeTrails, and
+ * GetTrailStatus for a trail that says it logs), classifies (compliant / missing / not-logging /
+ * drifted, via the planner) and fixes (or, dryRun, reports); trails that log but do not deliver
+ * are reported. A trail names one trail per account: in a region it covers without being homed
+ * there (a shadow trail) it is checked and fixed at its home region, so several regions converge
+ * on one trail, created in the first region that needs it (TRAIL_REGIONS order).
+ *
+ * Time: no account is started after the deadline (the function's timeout less the margin); those
+ * left are reported as DeadlineExceeded, so the report is always written.
  *
  * Scale: accounts come from Resource Directory ListAccounts (every page) or a configured list;
  * they are worked on with bounded concurrency. Beyond TRAIL_FANOUT_THRESHOLD accounts one
@@ -19,8 +26,8 @@ import { loadBaseline, type Config } from './config';
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { ensureValidTrail } from './provisioner';
-import { buildReport, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
-import { errorSummary, memberCredentials } from './vending';
+import { buildReport, deliveryProblem, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
+import { errorSummary, isRetryableFailure, memberCredentials } from './vending';
 import type { CredentialsProvider } from './cloud/types';
 import type { TrailSpec } from './spec';
 
@@ -88,6 +95,9 @@ export async function remediateAccounts(
   const total = accounts.length;
 
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
+    if (deps.deadline !== undefined && Date.now() >= deps.deadline) {
+      throw new ProvisionError({ code: 'DeadlineExceeded', message: 'Not started: the invocation ran out of time (the next run covers it).' });
+    }
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
     const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env);
     const out: AccountRegionResult[] = [];
@@ -101,9 +111,10 @@ export async function remediateAccounts(
             logger: log,
             retry: deps.deadline ? { deadline: deps.deadline } : undefined,
           });
-          trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true });
+          const problem = deliveryProblem(r.status);
+          trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true, ...(problem ? { deliveryProblem: problem } : {}) });
         } catch (e) {
-          trails.push({ name: spec.Name, done: [], planned: [], ok: false, error: errorSummary(e) });
+          trails.push({ name: spec.Name, done: [], planned: [], ok: false, error: errorSummary(e), retryable: isRetryableFailure(e) });
         }
       }
       out.push({ accountId, region, trails });
@@ -114,7 +125,7 @@ export async function remediateAccounts(
   });
 
   const details = perAccount.flatMap((s, i) =>
-    s.ok ? s.value : regions.map((region) => ({ accountId: accounts[i]!, region, error: errorSummary(s.error), trails: [] })),
+    s.ok ? s.value : regions.map((region) => ({ accountId: accounts[i]!, region, error: errorSummary(s.error), retryable: isRetryableFailure(s.error), trails: [] })),
   );
   const report = buildReport(
     { runId: opts.runId, mode: opts.mode, dryRun: opts.dryRun, startedAt, regions: [...regions], specs: specs.map((s) => s.Name), accounts: accounts.length },
@@ -170,7 +181,11 @@ async function dispatchBatches(
   return report;
 }
 
-/** One worker invocation: remediate the batch's accounts. */
+/**
+ * One worker invocation: remediate the batch's accounts. The function fails the invocation when a
+ * failure here is retryable (see functions/remediation), so FC retries the batch (idempotent) and
+ * dead-letters it when retries run out.
+ */
 export async function runBatch(payload: BatchPayload, deps: RemediationDeps): Promise<Report> {
   const specs = await loadBaseline(deps.config, { region: deps.config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir);
   return remediateAccounts(payload.accounts, payload.regions, specs, deps, { runId: payload.runId, dryRun: payload.dryRun, mode: 'batch' });

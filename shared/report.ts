@@ -4,6 +4,7 @@
  * humans (logs, notifications). Pure: built from per-account results, no I/O.
  */
 import type { Action, Classification } from './planner';
+import type { TrailLoggingStatus } from './spec';
 
 /** One trail spec in one account and region. */
 export interface TrailOutcome {
@@ -16,6 +17,10 @@ export interface TrailOutcome {
   planned: Action[];
   ok: boolean;
   error?: { Code: string; Message: string; RequestId?: string };
+  /** On failure: whether another run may succeed (throttling, 5xx, deadline) rather than fail the same way. */
+  retryable?: boolean;
+  /** Why the trail, logging, does not deliver (GetTrailStatus), when it does not. */
+  deliveryProblem?: string;
 }
 
 export interface AccountRegionResult {
@@ -23,6 +28,7 @@ export interface AccountRegionResult {
   region: string;
   /** Set when the account could not be worked on at all (e.g. AssumeRole refused). */
   error?: { Code: string; Message: string; RequestId?: string };
+  retryable?: boolean;
   trails: TrailOutcome[];
 }
 
@@ -50,7 +56,9 @@ export interface Report {
   fixed: number;
   /** Trails that need a change (dryRun: what would be fixed). */
   nonCompliant: number;
-  failed: Array<{ accountId: string; region: string; name?: string; Code: string; Message: string }>;
+  failed: Array<{ accountId: string; region: string; name?: string; Code: string; Message: string; retryable?: boolean }>;
+  /** Trails that log but whose delivery fails (a destination gone or unwritable): for a person to look at. */
+  deliveryProblems: Array<{ accountId: string; region: string; name: string; problem: string }>;
   details: AccountRegionResult[];
   /** Fan-out only: the async invocations sent. */
   batches?: DispatchedBatch[];
@@ -60,21 +68,37 @@ export function emptyCounts(): Report['counts'] {
   return { compliant: 0, missing: 0, 'not-logging': 0, drifted: 0, error: 0 };
 }
 
+/**
+ * Why a logging trail does not deliver, from GetTrailStatus: a destination reported unavailable
+ * or the latest delivery error; undefined when delivery looks healthy (or was not asked).
+ */
+export function deliveryProblem(status: Partial<TrailLoggingStatus> | undefined): string | undefined {
+  if (!status) return undefined;
+  const problems: string[] = [];
+  if (status.OssBucketStatus === false) problems.push('OSS bucket unavailable');
+  if (status.SlsLogStoreStatus === false) problems.push('SLS Logstore unavailable');
+  if (status.LatestDeliveryError) problems.push(`OSS: ${status.LatestDeliveryError}`);
+  if (status.LatestDeliveryLogServiceError) problems.push(`SLS: ${status.LatestDeliveryLogServiceError}`);
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
 export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'startedAt' | 'regions' | 'specs' | 'accounts'>, details: AccountRegionResult[]): Report {
   const counts = emptyCounts();
   const failed: Report['failed'] = [];
+  const deliveryProblems: Report['deliveryProblems'] = [];
   let fixed = 0;
   let nonCompliant = 0;
   for (const d of details) {
-    if (d.error) failed.push({ accountId: d.accountId, region: d.region, ...d.error });
+    if (d.error) failed.push({ accountId: d.accountId, region: d.region, ...d.error, retryable: d.retryable });
     for (const t of d.trails) {
       counts[t.classification ?? 'error']++;
       if (t.classification && t.classification !== 'compliant') nonCompliant++;
       if (t.done.length > 0) fixed++;
-      if (!t.ok && t.error) failed.push({ accountId: d.accountId, region: d.region, name: t.name, Code: t.error.Code, Message: t.error.Message });
+      if (!t.ok && t.error) failed.push({ accountId: d.accountId, region: d.region, name: t.name, Code: t.error.Code, Message: t.error.Message, retryable: t.retryable });
+      if (t.deliveryProblem) deliveryProblems.push({ accountId: d.accountId, region: d.region, name: t.name, problem: t.deliveryProblem });
     }
   }
-  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, details };
+  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, details };
 }
 
 /** A few readable lines: what was checked, how it stood, what changed, what failed. */
@@ -94,5 +118,7 @@ export function formatReport(report: Report): string {
   lines.push(report.dryRun ? `  would fix ${report.nonCompliant}.` : `  fixed ${report.fixed}, failed ${report.failed.length}.`);
   for (const f of report.failed.slice(0, 20)) lines.push(`  FAILED ${f.accountId}/${f.region}${f.name ? `/${f.name}` : ''}: ${f.Code}: ${f.Message}`);
   if (report.failed.length > 20) lines.push(`  … and ${report.failed.length - 20} more failures.`);
+  for (const p of report.deliveryProblems.slice(0, 20)) lines.push(`  NOT DELIVERING ${p.accountId}/${p.region}/${p.name}: ${p.problem}`);
+  if (report.deliveryProblems.length > 20) lines.push(`  … and ${report.deliveryProblems.length - 20} more trails not delivering.`);
   return lines.join('\n');
 }

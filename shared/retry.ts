@@ -4,7 +4,8 @@
  * Two classes of retryable failure:
  * - transient: throttling, 5xx, timeouts, dropped connections (ProvisionError.retryable);
  * - eventual consistency: codes real users hit right after creating a role or SLS project
- *   (InsufficientBucketPolicyException, InsufficientSlsPolicyException, SlsProjectDoesNotExistException),
+ *   (InsufficientBucketPolicyException, InsufficientSlsPolicyException, SlsProjectDoesNotExistException,
+ *   and preflight's InsufficientMaxComputePolicyException),
  *   retried only within `consistencyWindowMs` of the first attempt, then final.
  * Documented validation errors are never retried.
  */
@@ -15,6 +16,8 @@ export const CONSISTENCY_CODES: ReadonlySet<string> = new Set([
   'InsufficientBucketPolicyException',
   'InsufficientSlsPolicyException',
   'SlsProjectDoesNotExistException',
+  // Preflight's own code for a MaxCompute write role (missing or untrusting): RAM is as slow to agree.
+  'InsufficientMaxComputePolicyException',
 ]);
 
 export interface RetryPolicy {

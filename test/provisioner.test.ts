@@ -46,13 +46,15 @@ describe('ensureTrail', () => {
     expect(writes(callsSince(emu, from))).toEqual(['actiontrail:CreateTrail', 'actiontrail:StartLogging']);
   });
 
-  it('re-running a compliant spec is a no-op costing one DescribeTrails call', async () => {
+  it('re-running a compliant spec writes nothing: DescribeTrails, and GetTrailStatus confirms it logs and delivers', async () => {
     const cloud = cloudFor(emu, MEMBER_A);
     const from = emu.world.calls.length;
     const r = await ensureTrail({ Name: 'oss-trail', OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: 'audit-logs', EventRW: 'All' }, cloud, fast);
     expect(r.classification).toBe('compliant');
     expect(r.done).toEqual([]);
-    expect(callsSince(emu, from)).toEqual(['actiontrail:DescribeTrails']);
+    expect(r.status).toMatchObject({ IsLogging: true, OssBucketStatus: true });
+    expect(r.status?.LatestDeliveryError ?? '').toBe('');
+    expect(callsSince(emu, from)).toEqual(['actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus']);
   });
 
   it('creates an SLS trail and ActionTrail makes the actiontrail_<trail> Logstore', async () => {
@@ -227,5 +229,88 @@ describe('ensureTrail', () => {
     const cloud = cloudFor(emu, MEMBER_A);
     await expectCode(ensureTrail({ Name: 'member-org', IsOrganizationTrail: true, OssBucketName: `audit-${MEMBER_A}` }, cloud, fast), 'NotAllowCreateOrganizationTrail', 400);
     expect(trailOf(MEMBER_A, 'member-org')).toBeUndefined();
+  });
+});
+
+describe('ensureTrail across regions, delivery health and eventual consistency', () => {
+  let world: Emulator;
+  beforeAll(async () => {
+    world = await startWorld();
+  });
+  afterAll(async () => {
+    await world.close();
+  });
+  const SH = 'cn-shanghai';
+  const spec = (name: string, extra: Record<string, unknown> = {}) => ({ Name: name, OssBucketName: `audit-${MEMBER_A}`, OssKeyPrefix: `${name.replace(/-/g, '')}x`, ...extra });
+  const regionsOf = (acct: string, name: string) => world.world.accounts.get(acct)!.trails.filter((t) => t.Name === name).map((t) => t.HomeRegion);
+
+  it('a trail homed in another region (a shadow trail here) is managed at its home region, never created twice', async () => {
+    const home = cloudFor(world, MEMBER_A, SH);
+    await ensureTrail(spec('homed-elsewhere'), home, fast);
+    const from = world.world.calls.length;
+    const r = await ensureTrail(spec('homed-elsewhere', { EventRW: 'All' }), cloudFor(world, MEMBER_A, REGION), fast);
+    expect(r).toMatchObject({ region: SH, classification: 'drifted', done: ['UpdateTrail'] });
+    expect(regionsOf(MEMBER_A, 'homed-elsewhere')).toEqual([SH]);
+    expect(callsSince(world, from)).not.toContain('actiontrail:CreateTrail');
+    const again = await ensureTrail(spec('homed-elsewhere', { EventRW: 'All' }), cloudFor(world, MEMBER_A, REGION), fast);
+    expect(again).toMatchObject({ region: SH, classification: 'compliant', done: [] });
+  });
+
+  it('a trail of the same name homed elsewhere and not covering this region is a clear TrailAlreadyExistsException, nothing created', async () => {
+    await ensureTrail(spec('narrow-trail', { TrailRegion: SH }), cloudFor(world, MEMBER_A, SH), fast);
+    const err = await expectCode(ensureTrail(spec('narrow-trail'), cloudFor(world, MEMBER_A, REGION), fast), 'TrailAlreadyExistsException', 400);
+    expect(err.message).toMatch(/homed in another region and not covering cn-hangzhou/);
+    expect(regionsOf(MEMBER_A, 'narrow-trail')).toEqual([SH]);
+  });
+
+  it('reports delivery health of a compliant trail whose bucket went away (GetTrailStatus), without writing', async () => {
+    const cloud = cloudFor(world, MEMBER_B);
+    const bucket = `audit-${MEMBER_B}`;
+    await ensureTrail({ Name: 'health-trail', OssBucketName: bucket }, cloud, fast);
+    const account = world.world.accounts.get(MEMBER_B)!;
+    const saved = account.buckets;
+    account.buckets = saved.filter((b) => b.name !== bucket);
+    try {
+      const from = world.world.calls.length;
+      const r = await ensureTrail({ Name: 'health-trail', OssBucketName: bucket }, cloud, fast);
+      expect(r.classification).toBe('compliant');
+      expect(r.status).toMatchObject({ IsLogging: true, OssBucketStatus: false });
+      expect(r.status?.LatestDeliveryError).toBeTruthy();
+      expect(writes(callsSince(world, from))).toEqual([]);
+    } finally {
+      account.buckets = saved;
+    }
+  });
+
+  it('an SLS project or write role not visible yet (eventual consistency) is retried within the window, then the trail is created', async () => {
+    const cloud = cloudFor(world, MEMBER_B);
+    const sls = { Name: 'fresh-project', SlsProjectArn: `acs:log:${REGION}:${MEMBER_B}:project/audit-${MEMBER_B}`, SlsWriteRoleArn: writer(MEMBER_B) };
+    world.world.faults = { rules: [{ match: 'sls', kind: 'stale', rate: 1, times: 2 }, { match: 'ram', kind: 'stale', rate: 1, times: 1 }, { match: 'actiontrail:CreateTrail', kind: 'stale', rate: 1, times: 1 }] };
+    const retried: string[] = [];
+    try {
+      const r = await ensureTrail(sls, cloud, { retry: { baseMs: 5, capMs: 20, consistencyWindowMs: 10_000, onRetry: (i) => retried.push(i.error.code) } });
+      expect(r.done).toEqual(['CreateTrail', 'StartLogging']);
+    } finally {
+      world.world.faults = { rules: [] };
+    }
+    expect(retried.sort()).toEqual(['InsufficientBucketPolicyException', 'InsufficientSlsPolicyException', 'SlsProjectDoesNotExistException', 'SlsProjectDoesNotExistException']);
+  });
+
+  it('past the consistency window a missing SLS project is final, and nothing is written', async () => {
+    const cloud = cloudFor(world, MEMBER_B);
+    world.world.faults = { rules: [{ match: 'sls', kind: 'stale', rate: 1 }] };
+    const from = world.world.calls.length;
+    try {
+      await expectCode(
+        ensureTrail({ Name: 'stale-forever', SlsProjectArn: `acs:log:${REGION}:${MEMBER_B}:project/audit-${MEMBER_B}` }, cloud, { retry: { baseMs: 5, capMs: 10, consistencyWindowMs: 100 } }),
+        'SlsProjectDoesNotExistException',
+        400,
+      );
+    } finally {
+      world.world.faults = { rules: [] };
+    }
+    const gets = callsSince(world, from).filter((c) => c.startsWith('sls:'));
+    expect(gets.length).toBeGreaterThan(1);
+    expect(writes(callsSince(world, from))).toEqual([]);
   });
 });

@@ -203,6 +203,94 @@ describe('remediation fan-out through FC async invocations', () => {
   });
 });
 
+describe('remediation across regions, delivery problems and the deadline', () => {
+  let emu: Emulator;
+  const SH = 'cn-shanghai';
+  const logger = createLogger({}, { write: () => {} });
+  const context = (timeout = 120) => ({ requestId: 'timer-regions', region: REGION, accountId: MGMT, function: { name: 'remediation', timeout } });
+  const sweep = Buffer.from(JSON.stringify({ triggerTime: '2026-01-01T00:00:00Z', triggerName: 'sweep', payload: '' }));
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    emu = await createEmulator({ seed: rdSeed(3, { missing: 2, stopped: 0, fresh: 0, drifted: 0 }) });
+    env = { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_BASELINE: JSON.stringify([BASELINE]), TRAIL_ACCOUNTS: 'rd' };
+  });
+  afterAll(async () => {
+    await emu.close();
+  });
+
+  it('two regions converge on one trail per account, homed in the first region, and a re-run writes nothing', async () => {
+    const handler = createHandler({ env: { ...env, TRAIL_REGIONS: `${REGION},${SH}` }, logger, credentials: staticCredentials(key) });
+    const first = await handler(sweep, context());
+    expect(first.failed).toEqual([]);
+    expect(first.regions).toEqual([REGION, SH]);
+    // Two members and the management account lacked the trail: created once each, in the first region.
+    expect(first.counts).toMatchObject({ missing: 3, error: 0 });
+    for (const acct of emu.world.accounts.values()) {
+      expect(acct.trails.filter((t) => t.Name === BASELINE.Name).map((t) => t.HomeRegion), acct.id).toEqual([REGION]);
+    }
+    const from = emu.world.calls.length;
+    const again = await handler(sweep, context());
+    expect(again.failed).toEqual([]);
+    expect(again.counts).toEqual({ missing: 0, 'not-logging': 0, drifted: 0, compliant: 8, error: 0 });
+    expect(emu.world.calls.slice(from).filter((c) => WRITES.test(c.action))).toHaveLength(0);
+  });
+
+  it('reports trails that log but do not deliver (their bucket is gone), and changes nothing', async () => {
+    const mgmt = emu.world.accounts.get(MGMT)!;
+    const saved = mgmt.buckets;
+    mgmt.buckets = saved.filter((b) => b.name !== BUCKET);
+    try {
+      const report = await createHandler({ env, logger, credentials: staticCredentials(key) })(sweep, context());
+      expect(report.counts).toMatchObject({ compliant: 4, error: 0 });
+      expect(report.deliveryProblems).toHaveLength(4);
+      expect(report.deliveryProblems[0]!.problem).toMatch(/OSS bucket unavailable/);
+      expect(formatReport(report)).toMatch(/NOT DELIVERING \d+\/cn-hangzhou\/baseline-trail: OSS bucket unavailable/);
+    } finally {
+      mgmt.buckets = saved;
+    }
+  });
+
+  it('a batch invocation fails (so FC retries and dead-letters it) on a retryable failure only', async () => {
+    const handler = createHandler({ env: { ...env, TRAIL_DEADLINE_MARGIN_MS: '0' }, logger, credentials: staticCredentials(key) });
+    const batch = (accounts: string[]) => Buffer.from(JSON.stringify({ kind: 'remediation-batch', runId: 'run-batch', accounts, regions: [REGION], dryRun: false }));
+    const victim = memberId(0);
+    const roles = emu.world.accounts.get(victim)!.roles;
+    // A refused AssumeRole (the role is gone) fails the same way on every retry: reported, not thrown.
+    emu.world.accounts.get(victim)!.roles = [];
+    try {
+      const report = await handler(batch([victim]), context(2));
+      expect(report.failed).toEqual([expect.objectContaining({ accountId: victim, Code: 'EntityNotExist.Role', retryable: false })]);
+    } finally {
+      emu.world.accounts.get(victim)!.roles = roles;
+    }
+    // STS failing with 5xx until the deadline is worth another invocation: the batch throws.
+    emu.world.faults = { rules: [{ match: 'sts', kind: 'error5xx', rate: 1 }] };
+    try {
+      await expect(handler(batch([victim]), context(2))).rejects.toMatchObject({ retryable: true, message: expect.stringMatching(/retryable failure.*FC retries the batch/) });
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
+  });
+
+  it('starts no account after the deadline: those left are reported DeadlineExceeded and the report is still returned', async () => {
+    emu.world.faults = { latencyMs: 150, rules: [] };
+    try {
+      const handler = createHandler({ env: { ...env, TRAIL_CONCURRENCY: '1', TRAIL_DEADLINE_MARGIN_MS: '0' }, logger, credentials: staticCredentials(key) });
+      const started = Date.now();
+      const report = await handler(sweep, context(1));
+      const late = report.failed.filter((f) => f.Code === 'DeadlineExceeded');
+      expect(late.length).toBeGreaterThan(0);
+      expect(late.length).toBeLessThan(4);
+      expect(late[0]!.Message).toMatch(/ran out of time/);
+      // Nothing new was started after the 1 s deadline: only calls already under way finish.
+      expect(Date.now() - started).toBeLessThan(4_000);
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
+  });
+});
+
 describe('remediation event parsing', () => {
   it('reads timer payload overrides, batches and manual runs, and rejects malformed ones', () => {
     expect(parseRemediationEvent(Buffer.from(JSON.stringify({ triggerTime: 't', triggerName: 'n', payload: '{"dryRun":true,"regions":["cn-shanghai"]}' })))).toEqual({

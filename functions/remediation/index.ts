@@ -1,8 +1,12 @@
 /**
  * FC 3.0 function for scheduled compliance remediation (timer trigger) and its fan-out worker
  * (async invocations of the same function). Parses the event, runs shared/remediation.ts, logs
- * the report (JSON and text summary) and returns it.
+ * the report (JSON and text summary) and returns it. A batch (fan-out worker) invocation with a
+ * retryable failure (throttling, 5xx, the deadline) then throws, so FC's async retry runs the
+ * batch again (idempotent) and its failure destination receives it when retries run out; the
+ * timer run does not (its next run is the retry).
  */
+import { ProvisionError } from '../../shared/errors';
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
 import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
 import { createLogger, type Logger } from '../../shared/log';
@@ -43,6 +47,15 @@ export function createHandler(deps: HandlerDeps = {}) {
     const report = parsed.kind === 'batch' ? await runBatch(parsed.batch, remediationDeps) : await runRemediation(parsed.run, remediationDeps);
     const { details: _details, ...summary } = report;
     logger.info('report', { report: summary, text: formatReport(report) });
+    const retryable = report.failed.filter((f) => f.retryable);
+    if (parsed.kind === 'batch' && retryable.length > 0) {
+      throw new ProvisionError({
+        code: retryable[0]!.Code,
+        status: 500,
+        message: `Batch of run ${report.runId}: ${retryable.length} retryable failure(s), e.g. ${retryable[0]!.accountId}: ${retryable[0]!.Code}; FC retries the batch.`,
+        retryable: true,
+      });
+    }
     return report;
   };
 }

@@ -21,7 +21,7 @@ export function createCloud(opts: ClientOptions): Cloud {
   let maxcompute: Cloud['maxcompute'] | undefined;
   let ram: Cloud['ram'] | undefined;
   let sts: Cloud['sts'] | undefined;
-  return {
+  const cloud: Cloud = {
     region: opts.region,
     accountId: opts.accountId,
     get actiontrail() {
@@ -42,5 +42,9 @@ export function createCloud(opts: ClientOptions): Cloud {
     get sts() {
       return (sts ??= createStsClient(opts));
     },
+    forRegion(region) {
+      return region === opts.region ? cloud : createCloud({ ...opts, region });
+    },
   };
+  return cloud;
 }

@@ -83,4 +83,6 @@ export interface Cloud {
   maxcompute: MaxComputeApi;
   ram: RamApi;
   sts: StsApi;
+  /** The same account and credentials in another region (trails are managed at their HomeRegion's endpoint). */
+  forRegion(region: string): Cloud;
 }
