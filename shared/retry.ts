@@ -38,10 +38,15 @@ export interface RetryPolicy {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/**
+ * The deadline is the real bound (the function's timeout less TRAIL_DEADLINE_MARGIN_MS, as
+ * Terraform bounds its CreateTrail retries by a timeout): 30 attempts at up to 5 s apart are
+ * about 2.5 minutes of persistent throttling.
+ */
 export const DEFAULT_RETRY: Omit<RetryPolicy, 'deadline'> = {
   baseMs: 200,
   capMs: 5_000,
-  maxAttempts: 8,
+  maxAttempts: 30,
   consistencyWindowMs: 30_000,
 };
 

@@ -16,6 +16,7 @@ import { akCredential } from './helpers/world';
 import { endpointFor } from '../shared/cloud/endpoints';
 import { createStsClient } from '../shared/cloud/sts';
 import { ProvisionError } from '../shared/errors';
+import { retryPolicy, withRetry } from '../shared/retry';
 
 const ACCOUNT = '1000000000000001';
 const KEY = { accessKeyId: 'LTAI-faults-0001', accessKeySecret: 'faults-secret-0123456789abcdef' };
@@ -152,5 +153,19 @@ describe('seeded runs', () => {
     const low = xs.filter((x) => x < 0.5).length;
     expect(low).toBeGreaterThan(400);
     expect(low).toBeLessThan(600);
+  });
+});
+
+describe('timeouts', () => {
+  it('a call slower than the read timeout fails as a retryable ETIMEDOUT, and withRetry gets through once it is fast again', async () => {
+    emu.world.faults = { rules: [{ match: 'sts:GetCallerIdentity', kind: 'latency', ms: 600, rate: 1, times: 1 }] };
+    const client = createStsClient({ region: REGION, credentials: staticCredentials(KEY), env, readTimeoutMs: 150 });
+    const err = await client.getCallerIdentity().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', retryable: true });
+    emu.world.faults = { rules: [{ match: 'sts:GetCallerIdentity', kind: 'latency', ms: 600, rate: 1, times: 1 }] };
+    const codes: string[] = [];
+    const id = await withRetry('sts:GetCallerIdentity', () => client.getCallerIdentity(), retryPolicy({ baseMs: 5, capMs: 10, onRetry: (i) => codes.push(i.error.code) }));
+    expect(id.accountId).toBe(ACCOUNT);
+    expect(codes).toEqual(['ETIMEDOUT']);
   });
 });

@@ -126,12 +126,21 @@ describe('withRetry: what is retried', () => {
 
   it('an unclassified thrown value is an InternalError (treated as a 500: retried within maxAttempts, then final)', async () => {
     const { policy, waits } = harness({ maxAttempts: 3 });
-    const f = failing(new TypeError('x is not a function'), new TypeError('x is not a function'), new TypeError('x is not a function'));
+    const f = failing(new Error('odd'), new Error('odd'), new Error('odd'));
     const err = await withRetry('t', f.fn, policy).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProvisionError);
     expect((err as ProvisionError).code).toBe('InternalError');
     expect(f.calls()).toBe(3);
     expect(waits).toHaveLength(2);
+  });
+
+  it('a TypeError (a bug, not a cloud failure) is an InternalError that is never retried', async () => {
+    const { policy, waits } = harness({ maxAttempts: 3 });
+    const f = failing(new TypeError('x is not a function'), new TypeError('x is not a function'));
+    const err = await withRetry('t', f.fn, policy).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'InternalError', retryable: false });
+    expect(f.calls()).toBe(1);
+    expect(waits).toEqual([]);
   });
 });
 

@@ -9,7 +9,10 @@ export interface ClientOptions {
   env?: NodeJS.ProcessEnv;
   /** Owner account id; the FC endpoint needs it. */
   accountId?: string;
-  /** Per-request timeouts, ms. */
+  /** Per-request timeouts, ms (default DEFAULT_TIMEOUTS): a hung call fails as retryable ETIMEDOUT. */
   connectTimeoutMs?: number;
   readTimeoutMs?: number;
 }
+
+/** Every SDK client's timeouts unless ClientOptions says otherwise: no call may hang an invocation. */
+export const DEFAULT_TIMEOUTS = { connectTimeoutMs: 5_000, readTimeoutMs: 15_000 } as const;

@@ -15,7 +15,7 @@
  */
 import type OSSClient from '@alicloud/oss-client';
 import { Readable } from 'node:stream';
-import type { ClientOptions } from './options';
+import { DEFAULT_TIMEOUTS, type ClientOptions } from './options';
 import { endpointFor } from './endpoints';
 import { fromSdkError } from './sdk-error';
 import { loadOss } from './sdks';
@@ -52,6 +52,10 @@ function toProvisionError(e: unknown): ProvisionError {
 
 export function createOssClient(opts: ClientOptions): OssClient {
   const clients = new Map<string, Cached>();
+  const timeouts = {
+    readTimeout: opts.readTimeoutMs ?? DEFAULT_TIMEOUTS.readTimeoutMs,
+    connectTimeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs,
+  };
 
   async function clientFor(region: string): Promise<OSSClient> {
     const c: CloudCredentials = await opts.credentials();
@@ -70,8 +74,8 @@ export function createOssClient(opts: ClientOptions): OssClient {
         protocol,
         regionId: region,
         signatureVersion: 'V1',
-        readTimeout: opts.readTimeoutMs,
-        connectTimeout: opts.connectTimeoutMs,
+        readTimeout: timeouts.readTimeout,
+        connectTimeout: timeouts.connectTimeout,
       }),
     );
     clients.set(region, { fingerprint, client });
@@ -80,7 +84,7 @@ export function createOssClient(opts: ClientOptions): OssClient {
 
   type Runtime = Parameters<OSSClient['getObject']>[1];
   /** Single attempt per call: retrying is the core's job (it knows deadlines and idempotency). */
-  const runtime = (): Runtime => ({ readTimeout: opts.readTimeoutMs, connectTimeout: opts.connectTimeoutMs }) as Runtime;
+  const runtime = (): Runtime => ({ ...timeouts }) as Runtime;
 
   async function bucketRegion(bucket: string, region = opts.region): Promise<string> {
     try {

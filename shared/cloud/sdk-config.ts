@@ -5,7 +5,7 @@
 import type { $OpenApiUtil } from '@alicloud/openapi-core';
 import { toSdkCredential } from './credentials';
 import { endpointFor, type CloudService } from './endpoints';
-import type { ClientOptions } from './options';
+import { DEFAULT_TIMEOUTS, type ClientOptions } from './options';
 import { loadOpenApi, once } from './sdks';
 
 export async function sdkConfig(service: CloudService, opts: ClientOptions, region = opts.region): Promise<$OpenApiUtil.Config> {
@@ -16,8 +16,8 @@ export async function sdkConfig(service: CloudService, opts: ClientOptions, regi
     endpoint,
     protocol,
     regionId: region,
-    connectTimeout: opts.connectTimeoutMs,
-    readTimeout: opts.readTimeoutMs,
+    connectTimeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs,
+    readTimeout: opts.readTimeoutMs ?? DEFAULT_TIMEOUTS.readTimeoutMs,
   });
 }
 

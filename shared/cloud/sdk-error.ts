@@ -46,5 +46,7 @@ export function fromSdkError(e: unknown): ProvisionError {
   const rawMessage = data.Message ?? data.errorMessage ?? data.message ?? err.message ?? code;
   // SDK messages look like "code: 400, <message> request id: <id>"; keep the service's message only.
   const message = String(rawMessage).replace(/^code: \d+, /, '').replace(/ request id: \S+.*$/s, '').slice(0, 500);
-  return new ProvisionError({ code, status, message, requestId, retryable: isRetryableCode(code, status), cause: e });
+  // A TypeError and its kin thrown with no code is a bug here, not a cloud hiccup: retrying repeats it.
+  const bug = (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError) && !err.code && !networkCode;
+  return new ProvisionError({ code, status, message, requestId, retryable: !bug && isRetryableCode(code, status), cause: e });
 }
