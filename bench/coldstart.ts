@@ -6,6 +6,11 @@
  * sides alike. Also the bundle sizes per function: the entry every cold start loads, and the
  * chunks loaded on first use, raw and gzipped (what FC uploads is a zip).
  *
+ * Then, for context (no goal): the same bundle's cold start answering a real request, an
+ * authenticated GET /trails that loads the ActionTrail SDK chunk and calls DescribeTrails on the
+ * emulator (in its own process), next to the /healthz cold start: what the lazily loaded SDKs
+ * cost the first request that needs them.
+ *
  * Two timings per run: wall time from spawn to exit (what a cold invocation costs the platform)
  * and, inside the child, performance.now() when the answer is ready (time since the process
  * started, without exit and teardown).
@@ -16,7 +21,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildAll } from '../scripts/build';
+import { startRemoteEmulator } from './emulator-process';
 import { median, since } from './stats';
+import { KEY, singleAccountSeed } from './world';
 
 export interface ColdStartResult {
   runs: number;
@@ -27,6 +34,9 @@ export interface ColdStartResult {
   /** median(bundle wall) / median(bare wall). */
   ratio: number;
   readyRatio: number;
+  /** GET /trails (DescribeTrails on the emulator) answered by a fresh process: wall and in-child ready times. */
+  realWallMs: number[];
+  realReadyMs: number[];
   sizes: Array<{ name: string; bytes: number; gzipBytes: number; chunks: number; chunkBytes: number; mapBytes: number; assetBytes: number }>;
 }
 
@@ -41,10 +51,20 @@ const EVENT = {
 };
 const CONTEXT = { requestId: 'bench-cold', region: 'cn-hangzhou', function: { name: 'selfservice', timeout: 60 } };
 
-/** The child (an ES module): import the handler module, answer one event, print the answer and the ready time. */
+const TOKEN = 'bench-cold-token-0123456789';
+const REAL_EVENT = {
+  ...EVENT,
+  rawPath: '/trails',
+  headers: { authorization: `Bearer ${TOKEN}` },
+  requestContext: { requestId: 'bench-cold-real', http: { method: 'GET', path: '/trails' } },
+};
+const REAL_CONTEXT = { ...CONTEXT, credentials: KEY };
+
+/** The child (an ES module): import the handler module, answer one event (argv[3], else /healthz), print the answer and the ready time. */
 const PROBE = `
 const mod = await import(process.argv[2]);
-mod.handler(Buffer.from(${JSON.stringify(JSON.stringify(EVENT))}), ${JSON.stringify(CONTEXT)}).then((res) => {
+const [event, context] = process.argv[3] ? JSON.parse(process.argv[3]) : [${JSON.stringify(EVENT)}, ${JSON.stringify(CONTEXT)}];
+mod.handler(Buffer.from(JSON.stringify(event)), context).then((res) => {
   process.stdout.write(JSON.stringify({ readyMs: performance.now(), statusCode: res.statusCode, body: res.body }));
 });
 `;
@@ -59,10 +79,16 @@ exports.handler = async () => ({
 });
 `;
 
-function once(probe: string, modulePath: string): { wallMs: number; readyMs: number; body: string } {
+function once(probe: string, modulePath: string, real?: { emulatorUrl: string }): { wallMs: number; readyMs: number; body: string } {
   const start = process.hrtime.bigint();
   // Minimal environment: the function must start from its own defaults, as on a fresh instance.
-  const r = spawnSync(process.execPath, [probe, modulePath], { env: { PATH: process.env['PATH'] }, encoding: 'utf8' });
+  const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] };
+  const args = [probe, modulePath];
+  if (real) {
+    Object.assign(env, { TRAIL_EMULATOR_URL: real.emulatorUrl, TRAIL_HTTP_TOKENS: TOKEN, TRAIL_LOG_LEVEL: 'error' });
+    args.push(JSON.stringify([REAL_EVENT, REAL_CONTEXT]));
+  }
+  const r = spawnSync(process.execPath, args, { env, encoding: 'utf8' });
   const wallMs = since(start);
   if (r.status !== 0) throw new Error(`cold start probe failed (${r.status}): ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { readyMs: number; statusCode: number; body: string };
@@ -96,10 +122,26 @@ export async function coldStart(runs: number, log: (line: string) => void): Prom
       res.bareWallMs.push(y.wallMs);
       res.bareReadyMs.push(y.readyMs);
     }
-    log(`cold start: ${runs} runs each done`);
+    log(`cold start: ${runs} runs each done; first real request…`);
+
+    const emulator = await startRemoteEmulator(singleAccountSeed());
+    const realWallMs: number[] = [];
+    const realReadyMs: number[] = [];
+    try {
+      for (let i = 0; i < runs; i++) {
+        const x = once(probe, bundle, { emulatorUrl: emulator.url });
+        if (!x.body.includes('"TrailList"')) throw new Error(`GET /trails answered ${x.body}`);
+        realWallMs.push(x.wallMs);
+        realReadyMs.push(x.readyMs);
+      }
+    } finally {
+      await emulator.close();
+    }
     return {
       runs,
       ...res,
+      realWallMs,
+      realReadyMs,
       ratio: median(res.bundleWallMs) / median(res.bareWallMs),
       readyRatio: median(res.bundleReadyMs) / median(res.bareReadyMs),
       sizes,

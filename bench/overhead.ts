@@ -132,7 +132,12 @@ export async function perSpecOverhead(specs: number, log: (line: string) => void
         minimum: ['actiontrail:DescribeTrails', 'actiontrail:CreateTrail', 'actiontrail:StartLogging'],
         why: 'one read to know the trail is absent (idempotence), the create, the start; GetBucketInfo (preflight) and GetTrailStatus (verify) are deliberate extras',
       },
-      { case: 'compliant', calls: compliantCalls, minimum: ['actiontrail:DescribeTrails'], why: 'one read: DescribeTrails returns every compared field and Status=Enable' },
+      {
+        case: 'compliant',
+        calls: compliantCalls,
+        minimum: ['actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus'],
+        why: 'DescribeTrails returns every compared field and Status=Enable; only GetTrailStatus says the trail really logs and delivers',
+      },
       { case: 'stopped', calls: stoppedCalls, minimum: ['actiontrail:DescribeTrails', 'actiontrail:StartLogging'], why: 'read, start; GetTrailStatus verifies' },
       {
         case: 'drifted',
