@@ -48,6 +48,8 @@ async function main(): Promise<void> {
     TRAIL_EMULATOR_URL: emu.url,
     TRAIL_REGION: region,
     TRAIL_HTTP_TOKENS: token,
+    // The demo API works in member accounts too (x-trail-account-id); deployments default to none.
+    TRAIL_HTTP_ACCOUNTS: '*',
     TRAIL_ACCOUNTS: 'rd',
     TRAIL_BASELINE: JSON.stringify(baseline),
     TRAIL_CONCURRENCY: '4',

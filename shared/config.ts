@@ -38,6 +38,9 @@ export type BaselineSource =
 /** Which accounts remediation covers. */
 export type AccountsSource = { kind: 'rd' } | { kind: 'list'; ids: string[] };
 
+/** Which member accounts the HTTP API may work in (besides the function's own account, always allowed). */
+export type HttpAccounts = { kind: 'none' } | { kind: 'any' } | { kind: 'list'; ids: string[] };
+
 export interface Config {
   /** TRAIL_REGION, else FC_REGION, else ALIBABA_CLOUD_REGION, else cn-hangzhou: the home region (ActionTrail endpoint called = trail HomeRegion, STS/OSS region). */
   region: string;
@@ -67,6 +70,13 @@ export interface Config {
     tokenDigests: readonly Buffer[];
     /** TRAIL_HTTP_MAX_BODY (default 65536): largest request body accepted, bytes. */
     maxBodyBytes: number;
+    /**
+     * TRAIL_HTTP_ACCOUNTS: member accounts the HTTP API may work in (x-trail-account-id /
+     * ?accountId=, through AssumeRole of TRAIL_MEMBER_ROLE). "none" (default): only the function's
+     * own account; "*": any account the member role can be assumed in; or comma-separated account
+     * ids. Any other account is refused with 403 AccountNotAllowed before any cloud call.
+     */
+    accounts: HttpAccounts;
   };
   /** TRAIL_DRY_RUN (default false): plan and report only; requests may override it per call. */
   dryRun: boolean;
@@ -171,6 +181,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
   const tokens = list(env['TRAIL_HTTP_TOKENS']);
   if (tokens.some((t) => t.length < 16)) throw invalid('TRAIL_HTTP_TOKENS', 'holds a token shorter than 16 characters');
 
+  const httpAccountsRaw = env['TRAIL_HTTP_ACCOUNTS']?.trim() || 'none';
+  let httpAccounts: HttpAccounts;
+  if (httpAccountsRaw.toLowerCase() === 'none') httpAccounts = { kind: 'none' };
+  else if (httpAccountsRaw === '*') httpAccounts = { kind: 'any' };
+  else {
+    const ids = [...new Set(list(httpAccountsRaw))];
+    if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) throw invalid('TRAIL_HTTP_ACCOUNTS', 'must be "none", "*" or comma-separated account ids');
+    httpAccounts = { kind: 'list', ids };
+  }
+
   const workerFunction = env['TRAIL_WORKER_FUNCTION']?.trim() || context?.function?.name || undefined;
 
   const config: Config = {
@@ -188,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
       auth,
       tokenDigests: Object.freeze(tokens.map(tokenDigest)),
       maxBodyBytes: intVar(env, 'TRAIL_HTTP_MAX_BODY', 64 * 1024, 1, 6 * 1024 * 1024),
+      accounts: httpAccounts,
     },
     dryRun: boolVar(env, 'TRAIL_DRY_RUN', false),
     deadlineMarginMs: intVar(env, 'TRAIL_DEADLINE_MARGIN_MS', 10_000, 0, 600_000),

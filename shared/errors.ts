@@ -43,6 +43,8 @@ export const PROJECT_ERRORS = {
   TrailNotLoggingException: { status: 500, message: 'The trail was started but is not logging.' },
   /** HTTP trigger: missing or bad credentials. */
   Unauthorized: { status: 401, message: 'Authentication is required.' },
+  /** HTTP trigger: the requested member account is not in TRAIL_HTTP_ACCOUNTS. */
+  AccountNotAllowed: { status: 403, message: 'The self-service API is not allowed to work in the requested account.' },
   NotFound: { status: 404, message: 'The requested resource does not exist.' },
   MethodNotAllowed: { status: 405, message: 'The method is not allowed on this resource.' },
   PayloadTooLarge: { status: 413, message: 'The request body is too large.' },

@@ -14,8 +14,10 @@
  *
  * Every route but /healthz needs `Authorization: Bearer <token>` (constant-time digest match)
  * unless TRAIL_HTTP_AUTH=fc; nothing reaches the cloud before that check. `x-trail-account-id`
- * (or ?accountId=) works in a member account through AssumeRole. Errors are the ActionTrail
- * envelope {RequestId, Code, Message[, Errors]} with the documented status; never a stack trace.
+ * (or ?accountId=) works in a member account through AssumeRole, only for the accounts
+ * TRAIL_HTTP_ACCOUNTS allows (default none: 403 AccountNotAllowed, no cloud call). Errors are the
+ * ActionTrail envelope {RequestId, Code, Message[, Errors]} with the documented status; never a
+ * stack trace.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createCloud } from './cloud';
@@ -114,7 +116,23 @@ function flag(value: string | undefined): boolean | undefined {
   });
 }
 
-/** The Cloud for this request: the function's own account, or a member account via AssumeRole. */
+/** True when TRAIL_HTTP_ACCOUNTS lets the HTTP API work in member account `accountId`. */
+export function isAccountAllowed(accountId: string, allowed: Config['http']['accounts']): boolean {
+  switch (allowed.kind) {
+    case 'any':
+      return true;
+    case 'list':
+      return allowed.ids.includes(accountId);
+    case 'none':
+      return false;
+  }
+}
+
+/**
+ * The Cloud for this request: the function's own account, or a member account via AssumeRole
+ * when TRAIL_HTTP_ACCOUNTS allows it. Makes no cloud call itself (credentials are assumed on first
+ * use), so a refused account costs none; routes call it before reading the body.
+ */
 function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
   const accountId = req.headers['x-trail-account-id'] ?? req.query['accountId'];
   if (accountId === undefined || accountId === '') return createCloud({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
@@ -124,6 +142,10 @@ function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
       message: 'The account id must be digits.',
       fields: [{ pointer: '/accountId', rule: 'pattern', message: 'accountId must be a numeric account id' }],
     });
+  }
+  if (!isAccountAllowed(accountId, deps.config.http.accounts)) {
+    deps.logger?.warn('account not allowed', { accountId });
+    throw new ProvisionError({ code: 'AccountNotAllowed', message: `The self-service API is not allowed to work in account ${accountId} (TRAIL_HTTP_ACCOUNTS).` });
   }
   const credentials = memberCredentials(deps.config, deps.credentials, accountId, deps.env);
   return createCloud({ region: deps.config.region, credentials, env: deps.env, accountId });
@@ -160,9 +182,10 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
         return json(200, { RequestId: req.requestId, TrailList: trails });
       },
       POST: async (req, deps) => {
+        const cloud = cloudFor(req, deps);
         const body = parseJsonBody(req, deps.config);
         const dryRun = flag(req.query['dryRun']) ?? deps.config.dryRun;
-        const result = await ensureTrail(body, cloudFor(req, deps), {
+        const result = await ensureTrail(body, cloud, {
           dryRun,
           logger: deps.logger,
           retry: deps.deadline ? { deadline: deps.deadline } : undefined,

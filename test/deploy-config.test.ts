@@ -205,7 +205,7 @@ describe('s.yaml as rendered by `s preview`', () => {
     const remediation = loadConfig(propsOf(rendered, 'remediation')['environmentVariables']);
     expect(remediation.accounts).toEqual({ kind: 'rd' });
     expect(remediation.workerFunction).toBe(propsOf(rendered, 'remediation')['functionName']);
-    expect(loadConfig(propsOf(rendered, 'selfservice')['environmentVariables']).http.auth).toBe('fc');
+    expect(loadConfig(propsOf(rendered, 'selfservice')['environmentVariables']).http).toMatchObject({ auth: 'fc', accounts: { kind: 'none' } });
   });
 
   it('holds a baseline that passes the trail-spec schema, with write roles in the deploying account', async () => {

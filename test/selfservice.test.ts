@@ -50,7 +50,8 @@ const logs: string[] = [];
 beforeAll(async () => {
   emu = await createEmulator({ seed });
   handler = createHandler({
-    env: { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_HTTP_TOKENS: `${TOKEN},${OTHER_TOKEN}`, TRAIL_HTTP_MAX_BODY: '2048' },
+    // Any member account (the member-account tests below); the default, none, is tested on its own.
+    env: { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_HTTP_TOKENS: `${TOKEN},${OTHER_TOKEN}`, TRAIL_HTTP_MAX_BODY: '2048', TRAIL_HTTP_ACCOUNTS: '*' },
     credentials: staticCredentials(key(OWNER)),
     logger: createLogger({ test: 'selfservice' }, { write: (l) => logs.push(l) }),
   });
@@ -66,6 +67,8 @@ interface Req {
   headers?: Record<string, string>;
   query?: Record<string, string>;
   token?: string | null;
+  /** Another handler than the shared one (other configuration). */
+  via?: ReturnType<typeof createHandler>;
 }
 
 async function call(r: Req): Promise<{ status: number; body: any; headers: Record<string, string> }> {
@@ -90,7 +93,7 @@ async function call(r: Req): Promise<{ status: number; body: any; headers: Recor
       timeEpoch: String(Date.now()),
     },
   };
-  const res = await handler(Buffer.from(JSON.stringify(ev)), { requestId: 'ctx', region: REGION, accountId: OWNER });
+  const res = await (r.via ?? handler)(Buffer.from(JSON.stringify(ev)), { requestId: 'ctx', region: REGION, accountId: OWNER });
   expect(res.isBase64Encoded).toBe(false);
   return { status: res.statusCode, body: JSON.parse(res.body), headers: res.headers };
 }
@@ -301,7 +304,7 @@ describe('configuration', () => {
       regions: ['cn-hangzhou'],
       concurrency: 8,
       vendingSource: 'acs.custom.account-vending',
-      http: { auth: 'token', maxBodyBytes: 65536 },
+      http: { auth: 'token', maxBodyBytes: 65536, accounts: { kind: 'none' } },
       dryRun: false,
     });
     expect(loadConfig({ FC_REGION: 'cn-shanghai' }).regions).toEqual(['cn-shanghai']);
@@ -324,6 +327,7 @@ describe('configuration', () => {
       [{ TRAIL_BASELINE_OSS: 'https://bucket/key' }, 'TRAIL_BASELINE_OSS'],
       [{ TRAIL_DRY_RUN: 'maybe' }, 'TRAIL_DRY_RUN'],
       [{ TRAIL_HTTP_TOKENS: 'short' }, 'TRAIL_HTTP_TOKENS'],
+      [{ TRAIL_HTTP_ACCOUNTS: 'all' }, 'TRAIL_HTTP_ACCOUNTS'],
     ];
     for (const [env, name] of cases) {
       let err: unknown;
@@ -355,5 +359,97 @@ describe('configuration', () => {
     const closed = createHandler({ env: { TRAIL_EMULATOR_URL: emu.url }, credentials: staticCredentials(key(OWNER)), logger: createLogger({}, { write: () => {} }) });
     const withHeader = { ...ev, headers: { authorization: `Bearer ${TOKEN}` } };
     expect((await closed(Buffer.from(JSON.stringify(withHeader)), {})).statusCode).toBe(401);
+  });
+});
+
+describe('member accounts over HTTP (TRAIL_HTTP_ACCOUNTS)', () => {
+  const STRANGER = '2200000000000009';
+  const handlerWith = (accounts: string | undefined) =>
+    createHandler({
+      env: { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_HTTP_TOKENS: TOKEN, ...(accounts === undefined ? {} : { TRAIL_HTTP_ACCOUNTS: accounts }) },
+      credentials: staticCredentials(key(OWNER)),
+      logger: createLogger({}, { write: () => {} }),
+    });
+  /** Every cloud route, once with the header and once with ?accountId=. */
+  const inAccount = (id: string): Req[] =>
+    [
+      { path: '/trails' },
+      { method: 'POST', path: '/trails', body: JSON.stringify({ Name: 'refused-trail', OssBucketName: `self-audit-${MEMBER}` }) },
+      { method: 'POST', path: '/trails', query: { dryRun: 'true' }, body: '{"Name": ' },
+      { path: '/trails/self-trail' },
+      { method: 'POST', path: '/trails/self-trail/logging' },
+    ].flatMap((r) => [
+      { ...r, headers: { 'x-trail-account-id': id } },
+      { ...r, query: { ...(r.query ?? {}), accountId: id } },
+    ]);
+
+  async function expectRefused(via: ReturnType<typeof createHandler>, id: string): Promise<void> {
+    const from = emu.world.calls.length;
+    for (const r of inAccount(id)) {
+      const res = await call({ ...r, via });
+      expect(res.status, `${r.method ?? 'GET'} ${r.path} in ${id}`).toBe(403);
+      expect(res.body).toMatchObject({ Code: 'AccountNotAllowed', RequestId: expect.any(String) });
+      expect(res.body.Message).toContain(id);
+    }
+    // Refused before anything else: no AssumeRole, no ActionTrail call, no body parsed.
+    expect(emu.world.calls.slice(from)).toEqual([]);
+  }
+
+  it('default (none): every member account is refused with 403 AccountNotAllowed and zero cloud calls; the own account works', async () => {
+    const none = handlerWith(undefined);
+    await expectRefused(none, MEMBER);
+    await expectRefused(none, OWNER);
+    await expectRefused(handlerWith('NONE'), MEMBER);
+    expect(trailsOf(MEMBER).find((t) => t.Name === 'refused-trail')).toBeUndefined();
+    // The function's own account (no header) is unaffected; a malformed id is still a 400.
+    const own = await call({ path: '/trails', via: none });
+    expect(own.status).toBe(200);
+    expect(own.body.TrailList.map((t: { Name: string }) => t.Name)).toContain('self-trail');
+    const bad = await call({ path: '/trails', headers: { 'x-trail-account-id': 'not-digits' }, via: none });
+    expect(bad).toMatchObject({ status: 400, body: { Code: 'InvalidQueryParameter' } });
+  });
+
+  it('a list allows exactly the listed accounts', async () => {
+    const listed = handlerWith(` ${MEMBER} , 2200000000000008`);
+    await expectRefused(listed, STRANGER);
+    const from = emu.world.calls.length;
+    const res = await call({ path: '/trails', headers: { 'x-trail-account-id': MEMBER }, via: listed });
+    expect(res.status).toBe(200);
+    expect(res.body.TrailList.map((t: { Name: string }) => t.Name)).toEqual(trailsOf(MEMBER).map((t) => t.Name));
+    expect(emu.world.calls.slice(from).map((c) => `${c.service}:${c.action}:${c.status}`)).toEqual(['sts:AssumeRole:200', 'actiontrail:DescribeTrails:200']);
+  });
+
+  it('"*" lets any account through to AssumeRole (today\'s behaviour): an unknown one fails there, not at the gate', async () => {
+    const any = handlerWith('*');
+    const ok = await call({ path: '/trails', query: { accountId: MEMBER }, via: any });
+    expect(ok.status).toBe(200);
+    const from = emu.world.calls.length;
+    const stranger = await call({ path: '/trails', headers: { 'x-trail-account-id': STRANGER }, via: any });
+    expect(stranger.body.Code).not.toBe('AccountNotAllowed');
+    expect(stranger.status).toBeGreaterThanOrEqual(400);
+    expect(emu.world.calls.slice(from).some((c) => c.service === 'sts' && c.action === 'AssumeRole')).toBe(true);
+  });
+
+  it('parses none, * and lists; anything else fails loadConfig naming TRAIL_HTTP_ACCOUNTS', async () => {
+    expect(loadConfig({}).http.accounts).toEqual({ kind: 'none' });
+    expect(loadConfig({ TRAIL_HTTP_ACCOUNTS: ' None ' }).http.accounts).toEqual({ kind: 'none' });
+    expect(loadConfig({ TRAIL_HTTP_ACCOUNTS: '*' }).http.accounts).toEqual({ kind: 'any' });
+    expect(loadConfig({ TRAIL_HTTP_ACCOUNTS: '1, 2,2,' }).http.accounts).toEqual({ kind: 'list', ids: ['1', '2'] });
+    for (const bad of ['all', 'any', '*,1', '1,*', 'abc', ',', '1;2', '123456789012345678901', 'none,1']) {
+      let err: unknown;
+      try {
+        loadConfig({ TRAIL_HTTP_ACCOUNTS: bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, bad).toBeInstanceOf(ProvisionError);
+      expect(err as ProvisionError, bad).toMatchObject({ code: 'InvalidConfiguration', fields: [{ pointer: '/TRAIL_HTTP_ACCOUNTS' }] });
+      expect((err as Error).message).toContain('TRAIL_HTTP_ACCOUNTS');
+    }
+    // A deployment with a bad value answers 500 without reaching the cloud.
+    const from = emu.world.calls.length;
+    const res = await call({ path: '/trails', headers: { 'x-trail-account-id': MEMBER }, via: handlerWith('everyone') });
+    expect(res).toMatchObject({ status: 500, body: { Code: 'InternalError' } });
+    expect(emu.world.calls.length).toBe(from);
   });
 });

@@ -81,6 +81,8 @@ export function functionsEnv(emu: Emulator, extra: NodeJS.ProcessEnv = {}): Node
     TRAIL_REGION: FN_REGION,
     TRAIL_BASELINE_OSS: 'oss://flows-config/baseline.json',
     TRAIL_HTTP_TOKENS: HTTP_TOKEN,
+    // The flows reach the members through the HTTP API too (x-trail-account-id).
+    TRAIL_HTTP_ACCOUNTS: '*',
     TRAIL_CONCURRENCY: '4',
     ...extra,
   };
