@@ -170,13 +170,14 @@ function send(res: http.ServerResponse, service: ServiceName, requestId: string,
   res.end(body);
 }
 
-function log(world: World, req: EmuRequest | undefined, status: number, code: string | undefined, _started: number, service?: string): void {
+function log(world: World, req: EmuRequest | undefined, status: number, code: string | undefined, started: number, service?: string): void {
   world.calls.push({
     service: req?.service ?? service ?? 'unknown',
     action: req?.action ?? `${req?.method ?? ''} ${req?.path ?? ''}`.trim(),
     accountId: req?.caller.accountId || undefined,
     status,
     code,
+    startedAt: started,
     at: Date.now(),
   });
 }

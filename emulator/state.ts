@@ -175,6 +175,9 @@ export interface CallLogEntry {
   accountId?: string;
   status: number;
   code?: string;
+  /** When the request arrived (epoch ms), before faults (latency) and the service ran. */
+  startedAt: number;
+  /** When it was answered (epoch ms). */
   at: number;
 }
 

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
-import type { SeedFile } from '../emulator/state';
+import type { CallLogEntry, SeedFile } from '../emulator/state';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { ProvisionError } from '../shared/errors';
 import { createLogger } from '../shared/log';
@@ -21,6 +21,8 @@ const MGMT = '1100000000000001';
 const A = '2100000000000001';
 const B = '2100000000000002';
 const C = '2100000000000003';
+/** A member only the concurrency test uses (it creates 5 trails, the per-region limit). */
+const D = '2100000000000004';
 const key = (id: string) => ({ accessKeyId: `LTAIvend${id}`, accessKeySecret: `vend-secret-${id}-0123456789` });
 
 function member(id: string): SeedFile['accounts'][number] {
@@ -64,6 +66,7 @@ const seed: SeedFile = {
     member(A),
     member(B),
     member(C),
+    member(D),
   ],
 };
 
@@ -297,6 +300,52 @@ describe('vending handler', () => {
     expect(isRetryableFailure(new ProvisionError({ code: 'InvalidConfiguration' }))).toBe(true);
     expect(isRetryableFailure(new ProvisionError({ code: 'BucketDoesNotExistException' }))).toBe(false);
     expect(isRetryableFailure(new ProvisionError({ code: 'InvalidQueryParameter' }))).toBe(false);
+  });
+
+  it('works on at most TRAIL_CONCURRENCY specs of one event at once (measured on the emulator side)', async () => {
+    /** Most calls in flight at the same time, from the emulator's arrival / answer times (an answer before a same-ms arrival). */
+    const maxInFlight = (calls: CallLogEntry[]): number => {
+      const edges = calls.flatMap((c) => [
+        { t: c.startedAt, d: 1 },
+        { t: c.at, d: -1 },
+      ]);
+      edges.sort((x, y) => x.t - y.t || x.d - y.d);
+      let now = 0;
+      let max = 0;
+      for (const e of edges) max = Math.max(max, (now += e.d));
+      return max;
+    };
+    const specsFor = (id: string, prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({ Name: `${prefix}-${i}`, OssBucketName: `vend-audit-${id}`, OssKeyPrefix: `${prefix}-${i}`, EventRW: 'Write' }));
+    /** One vending event; the member account's ActionTrail calls it caused (each spec makes its own one after another). */
+    const run = async (concurrency: number, id: string, specs: unknown[], dryRun: boolean, requestId: string) => {
+      const handler = createHandler({ env: { ...env, TRAIL_CONCURRENCY: String(concurrency), TRAIL_DRY_RUN: String(dryRun) }, logger, credentials: staticCredentials(key(MGMT)) });
+      const from = emu.world.calls.length;
+      const [result] = await handler(event(customEvent({ accountId: id, specs })), fcContext(requestId));
+      expect(result!.outcomes.map((o) => o.ok)).toEqual(specs.map(() => true));
+      return emu.world.calls.slice(from).filter((c) => c.service === 'actiontrail' && c.accountId === id);
+    };
+    // Every emulated call takes 50 ms, so specs worked on together overlap on the emulator.
+    emu.world.faults = { latencyMs: 50, rules: [] };
+    try {
+      // 6 specs, bound 2: 6 DescribeTrails (dry run: one each), never more than 2 at once, and 2 at some point.
+      const bounded = await run(2, A, specsFor(A, 'bound', 6), true, 'req-conc-2');
+      expect(bounded.map((c) => c.action)).toEqual(Array(6).fill('DescribeTrails'));
+      expect(maxInFlight(bounded)).toBe(2);
+      // The same event with bound 6: all 6 overlap, so the measurement would catch an ignored bound.
+      const unbounded = await run(6, A, specsFor(A, 'bound', 6), true, 'req-conc-6');
+      expect(unbounded).toHaveLength(6);
+      expect(maxInFlight(unbounded)).toBe(6);
+      // Real writes, bound 2: 5 trails created and started (DescribeTrails, CreateTrail, StartLogging,
+      // GetTrailStatus per spec), at most 2 specs' calls in flight at any time.
+      const writes = await run(2, D, specsFor(D, 'conc', 5), false, 'req-conc-writes');
+      expect(writes.filter((c) => c.action === 'CreateTrail' && c.status === 200)).toHaveLength(5);
+      expect(maxInFlight(writes)).toBe(2);
+      expect(maxInFlight(writes.filter((c) => c.action === 'CreateTrail'))).toBeLessThanOrEqual(2);
+      expect(trailsOf(D).map((t) => [t.Name, t.Status])).toEqual(specsFor(D, 'conc', 5).map((s) => [s.Name, 'Enable']));
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
   });
 
   it('logs JSON lines without any secret', () => {
