@@ -51,6 +51,8 @@ export interface SelfServiceDeps {
   config: Config;
   /** The function's own credentials (base for AssumeRole into member accounts). */
   credentials: CredentialsProvider;
+  /** The function's own account (FC context.accountId): lets preflight check write roles there. */
+  selfAccountId?: string;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
   /** Retry deadline, epoch ms. */
@@ -135,7 +137,7 @@ export function isAccountAllowed(accountId: string, allowed: Config['http']['acc
  */
 function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
   const accountId = req.headers['x-trail-account-id'] ?? req.query['accountId'];
-  if (accountId === undefined || accountId === '') return createCloud({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
+  if (accountId === undefined || accountId === '') return createCloud({ region: deps.config.region, credentials: deps.credentials, env: deps.env, accountId: deps.selfAccountId });
   if (!/^\d{1,20}$/.test(accountId)) {
     throw new ProvisionError({
       code: 'InvalidQueryParameter',
@@ -178,7 +180,8 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
     methods: {
       GET: async (req, deps) => {
         const cloud = cloudFor(req, deps);
-        const trails = await retrying(deps)('DescribeTrails', () => cloud.actiontrail.describeTrails());
+        // Organization trails too, as GET /trails/{name} finds them.
+        const trails = await retrying(deps)('DescribeTrails', () => cloud.actiontrail.describeTrails({ includeOrganizationTrail: true }));
         return json(200, { RequestId: req.requestId, TrailList: trails });
       },
       POST: async (req, deps) => {

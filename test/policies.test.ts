@@ -160,7 +160,10 @@ describe('RAM policies against the calls each function makes', () => {
     const actions = (p: Principal) => [...(exercised.get(p)?.keys() ?? [])].sort();
     expect(actions('vending')).toEqual(['oss:GetObject', 'sts:AssumeRole']);
     expect(actions('selfservice')).toEqual(
-      ['actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail', 'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'sts:AssumeRole'].sort(),
+      [
+        'actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail',
+        'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'ram:GetRole', 'sts:AssumeRole',
+      ].sort(),
     );
     expect(actions('remediation')).toEqual(
       [

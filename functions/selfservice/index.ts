@@ -39,7 +39,14 @@ export function createHandler(deps: HandlerDeps = {}) {
       return toFcResponse({ statusCode: 500, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(err.toEnvelope(req.requestId)) });
     }
     const credentials = deps.credentials ?? fcContextCredentials(context) ?? defaultCredentials();
-    const res = await handleHttp(req, { config, credentials, env: deps.env ?? process.env, logger: log, deadline: invocationDeadline(config, context, started) });
+    const res = await handleHttp(req, {
+      config,
+      credentials,
+      selfAccountId: context.accountId,
+      env: deps.env ?? process.env,
+      logger: log,
+      deadline: invocationDeadline(config, context, started),
+    });
     return toFcResponse(res);
   };
 }
