@@ -22,7 +22,7 @@ const num = (name: string, def: number) => {
 };
 
 const COLD_RUNS = num('BENCH_COLD_RUNS', 15);
-const SPECS = num('BENCH_SPECS', 100);
+const SPECS = num('BENCH_SPECS', 300);
 const ACCOUNTS = num('BENCH_ACCOUNTS', 1000);
 const LATENCY = num('BENCH_LATENCY_MS', 20);
 const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
