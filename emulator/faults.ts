@@ -7,8 +7,11 @@
  *
  * Kinds: throttle and error5xx throw the service's own error (POP, OSS, SLS codes below);
  * latency sleeps rule.ms; drop returns 'drop' (the server destroys the socket); stale answers as
- * the cloud does for a moment after a resource was created (eventual consistency, staleError). A rule with
- * `times` applies at most that many times.
+ * the cloud does for a moment after a resource was created or changed (eventual consistency):
+ * where that moment fails the call it throws (staleError); where it answers with an old view
+ * (lagsWhenStale: ActionTrail GetTrailStatus still IsLogging=false right after StartLogging) it
+ * returns 'stale', the server sets req.stale and the service renders the lagging view. A stale
+ * rule on a call with neither never fires. A rule with `times` applies at most that many times.
  *
  * Tests may assign world.faults directly: a new FaultConfig object (or a new seed) resets the PRNG
  * and the `times` budgets. setFaults() does the same explicitly.
@@ -130,15 +133,28 @@ export function staleError(req: EmuRequest): EmuError | undefined {
   }
 }
 
-export async function applyFaults(req: EmuRequest, world: World): Promise<void | 'drop'> {
+/**
+ * Calls that, for a moment after a change, answer normally but with the previous state instead of
+ * failing: GetTrailStatus reports IsLogging=false right after StartLogging (the status lags).
+ * The service reads req.stale.
+ */
+export function lagsWhenStale(req: EmuRequest): boolean {
+  return req.service === 'actiontrail' && req.action === 'GetTrailStatus';
+}
+
+/** What the server must do beyond calling the service: drop the connection, or answer a lagging view (req.stale). */
+export type FaultOutcome = 'drop' | 'stale' | undefined;
+
+export async function applyFaults(req: EmuRequest, world: World): Promise<FaultOutcome> {
   const config = world.faults;
   if (config.latencyMs) await sleep(config.latencyMs);
-  if (config.rules.length === 0) return;
+  if (config.rules.length === 0) return undefined;
   const s = stateFor(world);
+  let lagging = false;
   for (const rule of config.rules) {
     if (!ruleMatches(rule.match, req)) continue;
     const stale = rule.kind === 'stale' ? staleError(req) : undefined;
-    if (rule.kind === 'stale' && !stale) continue;
+    if (rule.kind === 'stale' && !stale && !lagsWhenStale(req)) continue;
     const roll = s.next();
     if (roll >= rule.rate) continue;
     const used = s.used.get(rule) ?? 0;
@@ -156,7 +172,10 @@ export async function applyFaults(req: EmuRequest, world: World): Promise<void |
       case 'error5xx':
         throw serverError(req, s.next() < 0.5);
       case 'stale':
-        throw stale!;
+        if (stale) throw stale;
+        lagging = true;
+        break;
     }
   }
+  return lagging ? 'stale' : undefined;
 }

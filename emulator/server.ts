@@ -146,6 +146,7 @@ async function handle(world: World, req: http.IncomingMessage, res: http.ServerR
       log(world, emuReq, 0, 'Dropped', started);
       return;
     }
+    if (fault === 'stale') emuReq.stale = true;
     const out: EmuResponse = await SERVICES[service](emuReq, world);
     send(res, service, requestId, out);
     log(world, emuReq, out.status, undefined, started);

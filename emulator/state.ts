@@ -151,7 +151,9 @@ export interface FaultRule {
   /**
    * throttle → 400 Throttling.User (POP) / 503 per service; error5xx → 500/503; latency → delay;
    * drop → destroy socket; stale → eventual consistency: what was just created is not visible yet
-   * (SLS ProjectNotExist, RAM EntityNotExist.Role, ActionTrail InsufficientBucketPolicyException).
+   * (SLS ProjectNotExist, RAM EntityNotExist.Role, ActionTrail CreateTrail/UpdateTrail
+   * InsufficientBucketPolicyException), or, on actiontrail:GetTrailStatus, the call answers
+   * normally but lags: IsLogging=false right after StartLogging. On other calls it never fires.
    */
   kind: 'throttle' | 'error5xx' | 'latency' | 'drop' | 'stale';
   /** Probability 0..1 per matching call (a seeded PRNG decides, so runs are repeatable). */

@@ -43,6 +43,12 @@ export interface EmuRequest {
   bucket?: string;
   requestId: string;
   caller: Caller;
+  /**
+   * Set by the server when a 'stale' fault fired on a call that answers with a lagging view rather
+   * than failing (emulator/faults.ts lagsWhenStale): the service answers as the cloud did a moment
+   * ago, e.g. GetTrailStatus with IsLogging=false right after StartLogging.
+   */
+  stale?: boolean;
 }
 
 export interface EmuResponse {

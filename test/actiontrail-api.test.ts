@@ -10,7 +10,7 @@ import { addAccount, type SeedFile } from '../emulator/state';
 import { createActionTrailClient } from '../shared/cloud/actiontrail';
 import { staticCredentials } from '../shared/cloud/credentials';
 import type { ActionTrailApi } from '../shared/cloud/types';
-import { ProvisionError } from '../shared/errors';
+import { DOCUMENTED_ERRORS, ProvisionError } from '../shared/errors';
 import type { TrailSpec } from '../shared/spec';
 
 const HZ = 'cn-hangzhou';
@@ -229,6 +229,32 @@ describe('CreateTrail', () => {
     );
     expect(await at.describeTrails()).toEqual([]);
     expect(emu.world.accounts.get(id)!.slsProjects[0]!.logstores).toEqual([]);
+  });
+});
+
+describe('error envelope', () => {
+  /** The error body as the SDK read it: openapi-core keeps the parsed JSON body as the error's `data`. */
+  const body = (e: ProvisionError) => (e.cause as { data?: Record<string, unknown>; statusCode?: number }).data;
+
+  it('is exactly {RequestId, HostId, Code, Message}, HostId the endpoint host of the region called', async () => {
+    const { n, at } = fresh();
+    const e = await expectCode(at.createTrail({ Name: 'no-such-bkt', OssBucketName: `missing-${n}` }), 'BucketDoesNotExistException', 404);
+    expect((e.cause as { statusCode?: number }).statusCode).toBe(404);
+    expect(body(e)).toEqual({
+      RequestId: e.requestId,
+      HostId: `actiontrail.${HZ}.aliyuncs.com`,
+      Code: 'BucketDoesNotExistException',
+      Message: DOCUMENTED_ERRORS.BucketDoesNotExistException.message,
+    });
+    // Another region's endpoint names its own host.
+    const sh = client(B, SH);
+    const notFound = await expectCode(sh.getTrailStatus('not-a-trail-here'), 'TrailNotFoundException', 404);
+    expect(body(notFound)).toEqual({
+      RequestId: notFound.requestId,
+      HostId: `actiontrail.${SH}.aliyuncs.com`,
+      Code: 'TrailNotFoundException',
+      Message: DOCUMENTED_ERRORS.TrailNotFoundException.message,
+    });
   });
 });
 

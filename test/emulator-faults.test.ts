@@ -1,7 +1,7 @@
 /**
  * Fault injection seen through real clients: throttling and 5xx in each service family's own
- * codes, the `times` budget, dropped connections, repeatable seeded runs, and faults applying
- * only after the signature has been verified.
+ * codes, the `times` budget, dropped connections, stale reads (thrown, or a lagging answer),
+ * repeatable seeded runs, and faults applying only after the signature has been verified.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { $OpenApiUtil } from '@alicloud/openapi-core';
@@ -15,6 +15,7 @@ import { staticCredentials } from '../shared/cloud/credentials';
 import { akCredential } from './helpers/world';
 import { endpointFor } from '../shared/cloud/endpoints';
 import { createStsClient } from '../shared/cloud/sts';
+import { createActionTrailClient } from '../shared/cloud/actiontrail';
 import { ProvisionError } from '../shared/errors';
 import { retryPolicy, withRetry } from '../shared/retry';
 
@@ -105,6 +106,32 @@ describe('fault rules', () => {
 
   it('latency rules delay without failing calls', async () => {
     emu.world.faults = { latencyMs: 5, rules: [{ match: 'sts', kind: 'latency', rate: 1, ms: 5 }] };
+    expect(await attempt(sts().getCallerIdentity())).toBe('ok');
+  });
+});
+
+describe('stale (eventual consistency)', () => {
+  it('on GetTrailStatus answers normally but lags: IsLogging=false right after StartLogging, then the real status', async () => {
+    const at = createActionTrailClient({ region: REGION, credentials: staticCredentials(KEY), env });
+    await at.createTrail({ Name: 'stale-status', OssBucketName: 'faults-bucket' });
+    await at.startLogging('stale-status');
+    emu.world.faults = { rules: [{ match: 'actiontrail:GetTrailStatus', kind: 'stale', rate: 1, times: 1 }] };
+    const lagging = await at.getTrailStatus('stale-status', false);
+    expect(lagging.IsLogging).toBe(false);
+    expect(lagging.StartLoggingTime ?? '').toBe('');
+    expect(lagging.LatestDeliveryError ?? '').toBe('');
+    const now = await at.getTrailStatus('stale-status', false);
+    expect(now.IsLogging).toBe(true);
+    expect(now.StartLoggingTime).toBeTruthy();
+    expect(emu.world.calls.slice(-2).map((c) => c.status)).toEqual([200, 200]);
+  });
+
+  it('keeps throwing where the cloud fails the call (SLS ProjectNotExist), and never fires on calls without a stale answer', async () => {
+    emu.world.faults = { rules: [{ match: 'sls', kind: 'stale', rate: 1, times: 1 }, { match: 'sts', kind: 'stale', rate: 1 }] };
+    const { endpoint, protocol } = endpointFor('sls', REGION, { env });
+    const client = new SlsClient(new $OpenApiUtil.Config({ credential: akCredential(KEY), endpoint, protocol, regionId: REGION }));
+    await expect(client.getProject('faults-project')).rejects.toMatchObject({ code: 'ProjectNotExist', statusCode: 404 });
+    await expect(client.getProject('faults-project')).resolves.toBeTruthy();
     expect(await attempt(sts().getCallerIdentity())).toBe('ok');
   });
 });

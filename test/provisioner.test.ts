@@ -296,6 +296,40 @@ describe('ensureTrail across regions, delivery health and eventual consistency',
     expect(retried.sort()).toEqual(['InsufficientBucketPolicyException', 'InsufficientSlsPolicyException', 'SlsProjectDoesNotExistException', 'SlsProjectDoesNotExistException']);
   });
 
+  it('GetTrailStatus lagging right after StartLogging (stale, twice): verify polls until it reports IsLogging', async () => {
+    const cloud = cloudFor(world, MEMBER_A);
+    world.world.faults = { rules: [{ match: 'actiontrail:GetTrailStatus', kind: 'stale', rate: 1, times: 2 }] };
+    const from = world.world.calls.length;
+    try {
+      const r = await ensureTrail(spec('lagging-status'), cloud, fast);
+      expect(r.done).toEqual(['CreateTrail', 'StartLogging']);
+      expect(r.status?.IsLogging).toBe(true);
+    } finally {
+      world.world.faults = { rules: [] };
+    }
+    // Two lagging answers (IsLogging=false, not errors), then the real status.
+    const polls = world.world.calls.slice(from).filter((c) => c.action === 'GetTrailStatus');
+    expect(polls.map((c) => c.status)).toEqual([200, 200, 200]);
+    expect(world.world.accounts.get(MEMBER_A)!.trails.find((t) => t.Name === 'lagging-status' && t.HomeRegion === REGION)?.Status).toBe('Enable');
+  });
+
+  it('a status that never catches up fails verify with TrailNotLoggingException, saying the trail stands and the next run finishes it', async () => {
+    const cloud = cloudFor(world, MEMBER_A);
+    world.world.faults = { rules: [{ match: 'actiontrail:GetTrailStatus', kind: 'stale', rate: 1 }] };
+    const from = world.world.calls.length;
+    let err: ProvisionError;
+    try {
+      err = await expectCode(ensureTrail(spec('never-logging'), cloud, { ...fast, verifyTimeoutMs: 300 }), 'TrailNotLoggingException', 500);
+    } finally {
+      world.world.faults = { rules: [] };
+    }
+    expect(err.message).toMatch(/CreateTrail, StartLogging succeeded, then verify failed/);
+    expect(err.message).toMatch(/next run will finish it/);
+    expect(callsSince(world, from).filter((c) => c === 'actiontrail:GetTrailStatus').length).toBeGreaterThan(1);
+    const trail = world.world.accounts.get(MEMBER_A)!.trails.find((t) => t.Name === 'never-logging');
+    expect(trail).toMatchObject({ HomeRegion: REGION, Status: 'Enable' });
+  });
+
   it('past the consistency window a missing SLS project is final, and nothing is written', async () => {
     const cloud = cloudFor(world, MEMBER_B);
     world.world.faults = { rules: [{ match: 'sls', kind: 'stale', rate: 1 }] };

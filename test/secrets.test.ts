@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
 import { createLogger } from '../shared/log';
+import { fcContextCredentials } from '../shared/cloud/credentials';
 import { BASELINE, FN_MEMBERS, FN_MGMT, HTTP_TOKEN, fullSpec, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
 
 let emu: Emulator;
@@ -99,5 +100,26 @@ describe('secrets never leak', () => {
       expect(typeof rec['level']).toBe('string');
       expect(typeof rec['msg']).toBe('string');
     }
+  });
+});
+
+describe('FC context credentials', () => {
+  it('their secret and security token are masked by value in log lines once the function takes them', async () => {
+    // STS-shaped values FC would pass in context.credentials, seen nowhere else in this run.
+    const ctx = { accessKeyId: 'STS.NTk4fcContextKeyId01', accessKeySecret: 'fcCtxSecret7Qx2LmN9pR4tV8wZ', securityToken: 'CAIS-fc-context-token-9f8e7d6c5b4a' };
+    const out: string[] = [];
+    const log = createLogger({ requestId: 'req-fc-ctx' }, { write: (l) => out.push(l) });
+    const provider = fcContextCredentials({ credentials: ctx });
+    expect(await provider!()).toMatchObject(ctx);
+    // Under keys that do not look secret, so only masking by value can hide them.
+    log.error('signing failed', { detail: `AK ${ctx.accessKeyId} with ${ctx.accessKeySecret}`, header: `x-acs-security-token: ${ctx.securityToken}`, err: new Error(`bad ${ctx.accessKeySecret}`) });
+    expect(out).toHaveLength(1);
+    expect(out[0]).not.toContain(ctx.accessKeySecret);
+    expect(out[0]).not.toContain(ctx.securityToken);
+    expect(JSON.parse(out[0]!)).toMatchObject({
+      detail: `AK ${ctx.accessKeyId} with [REDACTED]`,
+      header: 'x-acs-security-token: [REDACTED]',
+      err: { message: 'bad [REDACTED]' },
+    });
   });
 });

@@ -161,10 +161,24 @@ describe('self-service HTTP API', () => {
     expect(res.body.TrailList).toEqual([expect.objectContaining({ Name: 'self-trail', Status: 'Enable', OssBucketName: `self-audit-${OWNER}` })]);
   });
 
-  it('GET /trails/{name} returns the trail, Status and IsLogging; 404 when absent', async () => {
+  it('GET /trails/{name} returns the trail, Status, IsLogging and delivery health; 404 when absent', async () => {
     const res = await call({ path: '/trails/self-trail' });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ Trail: { Name: 'self-trail', OssKeyPrefix: 'selfservice' }, Status: 'Enable', IsLogging: true });
+    expect(res.body).toMatchObject({ Trail: { Name: 'self-trail', OssKeyPrefix: 'selfservice' }, Status: 'Enable', IsLogging: true, OssBucketStatus: true });
+    expect(res.body.LatestDeliveryTime).toEqual(expect.any(String));
+    // A healthy trail has no delivery error (ActionTrail answers "", which the client drops).
+    expect(res.body).not.toHaveProperty('LatestDeliveryError');
+    // The bucket removed behind the trail's back: still logging, but the bucket is gone and delivery fails.
+    const account = emu.world.accounts.get(OWNER)!;
+    const saved = account.buckets;
+    account.buckets = saved.filter((b) => b.name !== spec.OssBucketName);
+    try {
+      const broken = await call({ path: '/trails/self-trail' });
+      expect(broken.status).toBe(200);
+      expect(broken.body).toMatchObject({ Status: 'Enable', IsLogging: true, OssBucketStatus: false, LatestDeliveryError: expect.stringMatching(/bucket does not exist/) });
+    } finally {
+      account.buckets = saved;
+    }
     const missing = await call({ path: '/trails/no-such-trail' });
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ Code: 'TrailNotFoundException' });

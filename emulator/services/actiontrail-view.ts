@@ -60,9 +60,13 @@ export function describeItem(t: EmuTrail, world: World, isShadow: boolean): Reco
  * Logstore deleted after the trail was created shows as status false and, while logging, as a
  * delivery error. While the trail is logging and some destination is healthy, events keep being
  * delivered, so the latest delivery time advances to "now".
+ *
+ * `lagging` (a 'stale' fault) renders the status as it read before the latest StartLogging, as
+ * ActionTrail may for a moment after it: IsLogging false, no StartLoggingTime, delivery time not
+ * advanced and no delivery errors (a trail that does not log does not deliver).
  */
-export function statusBody(t: EmuTrail, world: World, requestId: string): Record<string, unknown> {
-  const logging = t.Status === 'Enable';
+export function statusBody(t: EmuTrail, world: World, requestId: string, lagging = false): Record<string, unknown> {
+  const logging = t.Status === 'Enable' && !lagging;
   const ossOk = Boolean(t.OssBucketName) && findBucket(world, t.OssBucketName) !== undefined;
   let slsOk = false;
   if (t.SlsProjectArn) {
@@ -82,7 +86,7 @@ export function statusBody(t: EmuTrail, world: World, requestId: string): Record
     LatestDeliveryLogServiceTime: t.SlsProjectArn && slsOk ? (t.LatestDeliveryTime ?? '') : '',
     OssBucketStatus: ossOk,
     SlsLogStoreStatus: slsOk,
-    StartLoggingTime: t.StartLoggingTime ?? '',
+    StartLoggingTime: (lagging && t.Status === 'Enable' ? '' : t.StartLoggingTime) ?? '',
     StopLoggingTime: t.StopLoggingTime ?? '',
   };
 }

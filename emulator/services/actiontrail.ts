@@ -22,7 +22,8 @@
  *   IncludeOrganizationTrail=true (default false): the caller's own, and for a Resource Directory
  *   member the management account's (as IsShadowTrail 1).
  * - GetTrailStatus(IsOrganizationTrail=false) looks at the caller's single-account trails;
- *   with true, at the organization trails of the caller or of its RD management account.
+ *   with true, at the organization trails of the caller or of its RD management account. Under a
+ *   'stale' fault (req.stale) the status lags: IsLogging=false as before StartLogging.
  */
 import type { EmuAccount, EmuTrail, World } from '../state';
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceHandler } from '../types';
@@ -214,5 +215,5 @@ function getTrailStatus(req: EmuRequest, world: World, account: EmuAccount): Rec
   const pool = isOrg ? [...account.trails, ...(managementAccount(world, account)?.trails ?? [])] : account.trails;
   const trail = pool.find((t) => t.Name === name && t.IsOrganizationTrail === isOrg);
   if (!trail) throw atError('TrailNotFoundException');
-  return statusBody(trail, world, req.requestId);
+  return statusBody(trail, world, req.requestId, req.stale);
 }

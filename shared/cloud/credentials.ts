@@ -9,6 +9,7 @@
  */
 import type Credential from '@alicloud/credentials';
 import type { DefaultCredentialsProvider } from '@alicloud/credentials';
+import { registerSecret } from '../log';
 import { loadCredentials } from './sdks';
 import type { CloudCredentials, CredentialsProvider } from './types';
 
@@ -28,12 +29,18 @@ export function defaultCredentials(): CredentialsProvider {
   };
 }
 
-/** FC passes the function role's STS credentials in context.credentials. */
+/**
+ * FC passes the function role's STS credentials in context.credentials. Their secret and token
+ * are registered with the logger, so they are masked by value wherever they would appear in a
+ * log line (as AssumeRole credentials are, shared/accounts.ts).
+ */
 export function fcContextCredentials(context: {
   credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string };
 }): CredentialsProvider | undefined {
   const c = context.credentials;
   if (!c?.accessKeyId || !c.accessKeySecret) return undefined;
+  registerSecret(c.accessKeySecret);
+  registerSecret(c.securityToken);
   return staticCredentials({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken });
 }
 
