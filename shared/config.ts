@@ -48,6 +48,12 @@ export interface Config {
   memberRole: string;
   /** TRAIL_BASELINE (inline JSON array of specs) | TRAIL_BASELINE_FILE (path, relative to the code package) | TRAIL_BASELINE_OSS ("oss://bucket/key"); at most one. */
   baseline: BaselineSource;
+  /**
+   * TRAIL_REPORT_OSS ("oss://bucket/prefix", default none): where remediation writes its reports as
+   * JSON, <prefix>/<runId>/report.json (inline run), dispatch.json and batch-<n>.json (fan-out),
+   * and summary.json, which the last batch to finish writes from all of them.
+   */
+  reportOss?: { bucket: string; prefix: string };
   /** TRAIL_ACCOUNTS: "rd" (Resource Directory ListAccounts, default) or comma-separated account ids. */
   accounts: AccountsSource;
   /** TRAIL_REGIONS: comma-separated regions where the baseline is enforced (default: the home region). */
@@ -154,6 +160,14 @@ function parseBaseline(env: NodeJS.ProcessEnv): BaselineSource {
   return { kind: 'none' };
 }
 
+function parseReportOss(env: NodeJS.ProcessEnv): Config['reportOss'] {
+  const raw = env['TRAIL_REPORT_OSS']?.trim();
+  if (!raw) return undefined;
+  const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._/-]*))?$/.exec(raw);
+  if (!m || (m[2] ?? '').split('/').some((part) => part === '.' || part === '..')) throw invalid('TRAIL_REPORT_OSS', 'must look like oss://bucket/prefix');
+  return { bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
+}
+
 /** Reads and checks every option; throws a ProvisionError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcContext): Config {
   const region = (env['TRAIL_REGION'] || env['FC_REGION'] || env['ALIBABA_CLOUD_REGION'] || context?.region || 'cn-hangzhou').trim();
@@ -197,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     region,
     memberRole,
     baseline: parseBaseline(env),
+    reportOss: parseReportOss(env),
     accounts,
     regions: regions.length > 0 ? regions : [region],
     concurrency: intVar(env, 'TRAIL_CONCURRENCY', 8, 1, 64),

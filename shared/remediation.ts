@@ -7,6 +7,9 @@
  * there (a shadow trail) it is checked and fixed at its home region, so several regions converge
  * on one trail, created in the first region that needs it (TRAIL_REGIONS order).
  *
+ * Reports: each is returned and logged; with TRAIL_REPORT_OSS also written to OSS, and the last
+ * batch of a fan-out run to finish merges every batch report into summary.json (and logs it).
+ *
  * Time: no account is started after the deadline (the function's timeout less the margin); those
  * left are reported as DeadlineExceeded, so the report is always written.
  *
@@ -19,6 +22,7 @@
 import { randomUUID } from 'node:crypto';
 import { createCloud } from './cloud';
 import { createFcClient } from './cloud/fc';
+import { createOssClient } from './cloud/oss';
 import { createResourceManagerClient } from './cloud/resourcemanager';
 import { createStsClient } from './cloud/sts';
 import { chunk, mapSettled } from './concurrency';
@@ -26,7 +30,8 @@ import { loadBaseline, type Config } from './config';
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { ensureValidTrail } from './provisioner';
-import { buildReport, deliveryProblem, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
+import { retryPolicy, withRetry } from './retry';
+import { buildReport, deliveryProblem, formatReport, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
 import { errorSummary, isRetryableFailure, memberCredentials } from './vending';
 import type { CredentialsProvider } from './cloud/types';
 import type { TrailSpec } from './spec';
@@ -38,6 +43,9 @@ export interface BatchPayload {
   accounts: string[];
   regions: string[];
   dryRun: boolean;
+  /** This batch's place in the run (0-based) and the run's number of batches: the summary is written when all have reported. */
+  batchIndex?: number;
+  batchCount?: number;
 }
 
 export interface RemediationDeps {
@@ -111,7 +119,7 @@ export async function remediateAccounts(
             logger: log,
             retry: deps.deadline ? { deadline: deps.deadline } : undefined,
           });
-          const problem = deliveryProblem(r.status);
+          const problem = deliveryProblem(r.status, r.trail);
           trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true, ...(problem ? { deliveryProblem: problem } : {}) });
         } catch (e) {
           trails.push({ name: spec.Name, done: [], planned: [], ok: false, error: errorSummary(e), retryable: isRetryableFailure(e) });
@@ -147,10 +155,44 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
   const accounts = run.accounts ?? (await targetAccounts(deps));
   log.info('remediation started', { accounts: accounts.length, regions, specs: specs.map((s) => s.Name), dryRun });
 
-  if (accounts.length <= config.fanoutThreshold) {
-    return remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' });
-  }
-  return dispatchBatches(accounts, regions, specs, deps, { runId, dryRun });
+  const report =
+    accounts.length <= config.fanoutThreshold
+      ? await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' })
+      : await dispatchBatches(accounts, regions, specs, deps, { runId, dryRun });
+  await reportStore(deps)?.save(runId, report.mode === 'inline' ? 'report.json' : 'dispatch.json', report);
+  return report;
+}
+
+/**
+ * Where reports go when TRAIL_REPORT_OSS is set: <prefix>/<runId>/<name>. A report that cannot be
+ * written is logged (it is in the function's log anyway), never a reason to fail the run.
+ */
+function reportStore(deps: RemediationDeps) {
+  const target = deps.config.reportOss;
+  if (!target) return undefined;
+  const oss = createOssClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
+  const log = deps.logger ?? silentLogger;
+  const policy = retryPolicy(deps.deadline ? { deadline: deps.deadline } : {});
+  const dir = (runId: string) => [target.prefix, runId].filter(Boolean).join('/') + '/';
+  return {
+    async save(runId: string, name: string, report: Report): Promise<boolean> {
+      const key = dir(runId) + name;
+      try {
+        await withRetry('oss:PutObject', () => oss.putObject(target.bucket, key, JSON.stringify(report, null, 2), 'application/json'), policy);
+        log.info('report written', { report: `oss://${target.bucket}/${key}` });
+        return true;
+      } catch (e) {
+        log.error('report not written', { report: `oss://${target.bucket}/${key}`, error: errorSummary(e) });
+        return false;
+      }
+    },
+    /** The batch reports of a run written so far. */
+    async batchReports(runId: string): Promise<Report[]> {
+      const keys = await withRetry('oss:ListObjects', () => oss.listKeys(target.bucket, `${dir(runId)}batch-`), policy);
+      const texts = await Promise.all(keys.map((k) => withRetry('oss:GetObject', () => oss.getObjectText(target.bucket, k), policy)));
+      return texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as Report);
+    },
+  };
 }
 
 async function dispatchBatches(
@@ -167,8 +209,8 @@ async function dispatchBatches(
   const fc = createFcClient({ region: config.region, credentials: deps.credentials, env: deps.env, accountId: await selfAccount(deps) });
   const batches = chunk(accounts, config.fanoutBatch);
   const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: 'fanout' });
-  const sent = await mapSettled(batches, config.concurrency, async (batch) => {
-    const payload: BatchPayload = { kind: 'remediation-batch', runId: opts.runId, accounts: batch, regions, dryRun: opts.dryRun };
+  const sent = await mapSettled(batches, config.concurrency, async (batch, batchIndex) => {
+    const payload: BatchPayload = { kind: 'remediation-batch', runId: opts.runId, accounts: batch, regions, dryRun: opts.dryRun, batchIndex, batchCount: batches.length };
     return fc.invoke(worker, payload, 'async');
   });
   const dispatched: DispatchedBatch[] = sent.map((s, index) =>
@@ -188,5 +230,27 @@ async function dispatchBatches(
  */
 export async function runBatch(payload: BatchPayload, deps: RemediationDeps): Promise<Report> {
   const specs = await loadBaseline(deps.config, { region: deps.config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir);
-  return remediateAccounts(payload.accounts, payload.regions, specs, deps, { runId: payload.runId, dryRun: payload.dryRun, mode: 'batch' });
+  const report = await remediateAccounts(payload.accounts, payload.regions, specs, deps, { runId: payload.runId, dryRun: payload.dryRun, mode: 'batch' });
+  const store = reportStore(deps);
+  if (store && payload.batchIndex !== undefined && payload.batchCount !== undefined) {
+    if (await store.save(payload.runId, `batch-${payload.batchIndex}.json`, report)) await summarise(store, payload.runId, payload.batchCount, deps);
+  }
+  return report;
+}
+
+/**
+ * When every batch of the run has written its report, merge them into summary.json. Batches that
+ * finish together may both see the full set and write the same summary; that is harmless.
+ */
+async function summarise(store: NonNullable<ReturnType<typeof reportStore>>, runId: string, batchCount: number, deps: RemediationDeps): Promise<void> {
+  const log = (deps.logger ?? silentLogger).child({ runId });
+  try {
+    const reports = await store.batchReports(runId);
+    if (reports.length < batchCount) return;
+    const summary = mergeReports(reports);
+    log.info('run summary', { counts: summary.counts, fixed: summary.fixed, failed: summary.failed.length, text: formatReport(summary) });
+    await store.save(runId, 'summary.json', summary);
+  } catch (e) {
+    log.error('run summary not written', { error: errorSummary(e) });
+  }
 }

@@ -4,7 +4,7 @@
  * humans (logs, notifications). Pure: built from per-account results, no I/O.
  */
 import type { Action, Classification } from './planner';
-import type { TrailLoggingStatus } from './spec';
+import type { TrailLoggingStatus, TrailSpec } from './spec';
 
 /** One trail spec in one account and region. */
 export interface TrailOutcome {
@@ -42,7 +42,8 @@ export interface DispatchedBatch {
 
 export interface Report {
   runId: string;
-  mode: 'inline' | 'batch' | 'fanout';
+  /** inline: one invocation did it all; fanout: the timer's dispatch; batch: one worker; summary: every batch of a fan-out run merged. */
+  mode: 'inline' | 'batch' | 'fanout' | 'summary';
   dryRun: boolean;
   startedAt: string;
   finishedAt: string;
@@ -69,16 +70,20 @@ export function emptyCounts(): Report['counts'] {
 }
 
 /**
- * Why a logging trail does not deliver, from GetTrailStatus: a destination reported unavailable
- * or the latest delivery error; undefined when delivery looks healthy (or was not asked).
+ * Why a logging trail does not deliver, from GetTrailStatus: a destination the trail has reported
+ * unavailable, or its latest delivery error; undefined when delivery looks healthy (or was not
+ * asked). A destination the trail does not have is not looked at (its status says nothing).
  */
-export function deliveryProblem(status: Partial<TrailLoggingStatus> | undefined): string | undefined {
-  if (!status) return undefined;
+export function deliveryProblem(
+  status: Partial<TrailLoggingStatus> | undefined,
+  trail: Pick<TrailSpec, 'OssBucketName' | 'SlsProjectArn'> | undefined,
+): string | undefined {
+  if (!status || !trail) return undefined;
   const problems: string[] = [];
-  if (status.OssBucketStatus === false) problems.push('OSS bucket unavailable');
-  if (status.SlsLogStoreStatus === false) problems.push('SLS Logstore unavailable');
-  if (status.LatestDeliveryError) problems.push(`OSS: ${status.LatestDeliveryError}`);
-  if (status.LatestDeliveryLogServiceError) problems.push(`SLS: ${status.LatestDeliveryLogServiceError}`);
+  if (trail.OssBucketName && status.OssBucketStatus === false) problems.push('OSS bucket unavailable');
+  if (trail.SlsProjectArn && status.SlsLogStoreStatus === false) problems.push('SLS Logstore unavailable');
+  if (trail.OssBucketName && status.LatestDeliveryError) problems.push(`OSS: ${status.LatestDeliveryError}`);
+  if (trail.SlsProjectArn && status.LatestDeliveryLogServiceError) problems.push(`SLS: ${status.LatestDeliveryLogServiceError}`);
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
@@ -101,6 +106,34 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
   return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, details };
 }
 
+/**
+ * The batch reports of one fan-out run as one report: counts, fixes, failures and delivery
+ * problems added up; per-account details stay in the batch reports.
+ */
+export function mergeReports(batches: readonly Report[]): Report {
+  const first = batches[0];
+  if (!first) throw new Error('mergeReports needs at least one report.');
+  const counts = emptyCounts();
+  for (const r of batches) for (const k of Object.keys(counts) as Array<keyof Report['counts']>) counts[k] += r.counts[k];
+  const sum = (f: (r: Report) => number) => batches.reduce((n, r) => n + f(r), 0);
+  return {
+    runId: first.runId,
+    mode: 'summary',
+    dryRun: first.dryRun,
+    startedAt: batches.map((r) => r.startedAt).sort()[0]!,
+    finishedAt: batches.map((r) => r.finishedAt).sort().at(-1)!,
+    accounts: sum((r) => r.accounts),
+    regions: first.regions,
+    specs: first.specs,
+    counts,
+    fixed: sum((r) => r.fixed),
+    nonCompliant: sum((r) => r.nonCompliant),
+    failed: batches.flatMap((r) => r.failed),
+    deliveryProblems: batches.flatMap((r) => r.deliveryProblems),
+    details: [],
+  };
+}
+
 /** A few readable lines: what was checked, how it stood, what changed, what failed. */
 export function formatReport(report: Report): string {
   const lines: string[] = [];
@@ -112,7 +145,7 @@ export function formatReport(report: Report): string {
     return lines.join('\n');
   }
   lines.push(
-    `Compliance run ${report.runId}${report.dryRun ? ' (dry run)' : ''}: ${report.accounts} accounts × ${report.regions.length} region(s) × ${report.specs.length} spec(s).`,
+    `Compliance run ${report.runId}${report.mode === 'summary' ? ' (all batches)' : ''}${report.dryRun ? ' (dry run)' : ''}: ${report.accounts} accounts × ${report.regions.length} region(s) × ${report.specs.length} spec(s).`,
   );
   lines.push(`  compliant ${c.compliant}, missing ${c.missing}, not logging ${c['not-logging']}, drifted ${c.drifted}, check failed ${c.error}.`);
   lines.push(report.dryRun ? `  would fix ${report.nonCompliant}.` : `  fixed ${report.fixed}, failed ${report.failed.length}.`);

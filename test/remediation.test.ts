@@ -154,6 +154,7 @@ describe('remediation over a 200-account Resource Directory', () => {
 describe('remediation fan-out through FC async invocations', () => {
   let emu: Emulator;
   const WORKER = 'trail-remediation';
+  const REPORTS = 'remediate-reports';
 
   beforeAll(async () => {
     emu = await createEmulator({ seed: rdSeed(59, { missing: 20, stopped: 10, fresh: 10, drifted: 9 }) });
@@ -162,14 +163,16 @@ describe('remediation fan-out through FC async invocations', () => {
     await emu.close();
   });
 
-  it('dispatches one async invocation per batch to the worker, and every account ends compliant', async () => {
+  it('dispatches one async invocation per batch to the worker, every account ends compliant, and the last batch writes the run summary', async () => {
     const env = {
       TRAIL_EMULATOR_URL: emu.url,
       TRAIL_REGION: REGION,
       TRAIL_BASELINE: JSON.stringify([BASELINE]),
       TRAIL_FANOUT_THRESHOLD: '10',
       TRAIL_FANOUT_BATCH: '16',
+      TRAIL_REPORT_OSS: `oss://${REPORTS}/compliance`,
     };
+    emu.world.accounts.get(MGMT)!.buckets.push({ name: REPORTS, region: REGION, objects: [] });
     const logger = createLogger({}, { write: () => {} });
     // The worker is the same function: it runs with the credentials FC puts in its context.
     const handler = createHandler({ env, logger });
@@ -200,6 +203,17 @@ describe('remediation fan-out through FC async invocations', () => {
     expect(batchReports.reduce((n, r) => n + r.accounts, 0)).toBe(60);
     expect(batchReports.reduce((n, r) => n + r.fixed, 0)).toBe(50);
     for (const acct of emu.world.accounts.values()) expect(isCompliant(acct.trails.find((t) => t.Name === BASELINE.Name))).toBe(true);
+
+    // The reports in OSS: the dispatch, one per batch, and the summary the last batch merged.
+    const objects = emu.world.accounts.get(MGMT)!.buckets.find((b) => b.name === REPORTS)!.objects ?? [];
+    const dir = `compliance/${report.runId}/`;
+    expect(objects.map((o) => o.key).sort()).toEqual([0, 1, 2, 3].map((i) => `${dir}batch-${i}.json`).concat(`${dir}dispatch.json`, `${dir}summary.json`).sort());
+    const read = (key: string) => JSON.parse(Buffer.from(objects.find((o) => o.key === key)!.bodyBase64, 'base64').toString('utf8'));
+    expect(read(`${dir}dispatch.json`)).toMatchObject({ mode: 'fanout', runId: report.runId });
+    const summary = read(`${dir}summary.json`);
+    expect(summary).toMatchObject({ mode: 'summary', runId: report.runId, accounts: 60, fixed: 50, failed: [], deliveryProblems: [] });
+    expect(summary.counts).toEqual({ missing: 20 + 1, 'not-logging': 20, drifted: 9, compliant: 10, error: 0 });
+    expect(formatReport(summary)).toMatch(/\(all batches\): 60 accounts/);
   });
 });
 
@@ -234,6 +248,20 @@ describe('remediation across regions, delivery problems and the deadline', () =>
     expect(again.failed).toEqual([]);
     expect(again.counts).toEqual({ missing: 0, 'not-logging': 0, drifted: 0, compliant: 8, error: 0 });
     expect(emu.world.calls.slice(from).filter((c) => WRITES.test(c.action))).toHaveLength(0);
+  });
+
+  it("writes an inline run's report to TRAIL_REPORT_OSS, and rejects a malformed value naming the variable", async () => {
+    emu.world.accounts.get(MGMT)!.buckets.push({ name: 'inline-reports', region: REGION, objects: [] });
+    const report = await createHandler({ env: { ...env, TRAIL_REPORT_OSS: 'oss://inline-reports' }, logger, credentials: staticCredentials(key) })(sweep, context());
+    const objects = emu.world.accounts.get(MGMT)!.buckets.find((b) => b.name === 'inline-reports')!.objects!;
+    expect(objects.map((o) => o.key)).toEqual([`${report.runId}/report.json`]);
+    expect(JSON.parse(Buffer.from(objects[0]!.bodyBase64, 'base64').toString('utf8'))).toMatchObject({ mode: 'inline', counts: report.counts, accounts: 4 });
+    for (const bad of ['https://inline-reports/x', 'oss://Bad_Bucket/x', 'oss://inline-reports/../x']) {
+      await expect(createHandler({ env: { ...env, TRAIL_REPORT_OSS: bad }, logger, credentials: staticCredentials(key) })(sweep, context())).rejects.toMatchObject({
+        code: 'InvalidConfiguration',
+        fields: [{ pointer: '/TRAIL_REPORT_OSS' }],
+      });
+    }
   });
 
   it('reports trails that log but do not deliver (their bucket is gone), and changes nothing', async () => {
@@ -304,6 +332,13 @@ describe('remediation event parsing', () => {
     expect(() => parseRemediationEvent(JSON.stringify({ kind: 'remediation-batch', runId: 'r', accounts: [], regions: [REGION], dryRun: false }))).toThrow();
     expect(() => parseRemediationEvent(JSON.stringify({ triggerTime: 't', payload: '{"dryRun":"yes"}' }))).toThrow(/dryRun/);
     expect(() => parseRemediationEvent('{nope')).toThrow(/JSON/);
+    // The run id names report objects: no path tricks; batch positions must be consistent.
+    const batch = { kind: 'remediation-batch', runId: 'r-1', accounts: ['1'], regions: [REGION], dryRun: false };
+    expect(() => parseRemediationEvent(JSON.stringify({ ...batch, runId: '../../x' }))).toThrow(/runId/);
+    expect(parseRemediationEvent(JSON.stringify({ ...batch, batchIndex: 2, batchCount: 3 }))).toMatchObject({ kind: 'batch', batch: { batchIndex: 2, batchCount: 3 } });
+    for (const pos of [{ batchIndex: 3, batchCount: 3 }, { batchIndex: 0 }, { batchIndex: -1, batchCount: 2 }, { batchIndex: 0, batchCount: 1.5 }]) {
+      expect(() => parseRemediationEvent(JSON.stringify({ ...batch, ...pos })), JSON.stringify(pos)).toThrow(/batchIndex/);
+    }
   });
 
   it('the example timer and batch events parse', () => {

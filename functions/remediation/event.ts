@@ -4,7 +4,7 @@
  * - FC timer trigger: {triggerTime, triggerName, payload}; `payload` is the string configured on
  *   the trigger and may hold JSON overrides: {"dryRun": true, "regions": [...], "accounts": [...]}.
  * - Fan-out batch (sent by the timer run through async InvokeFunction):
- *   {kind: "remediation-batch", runId, accounts, regions, dryRun}.
+ *   {kind: "remediation-batch", runId, accounts, regions, dryRun, batchIndex?, batchCount?}.
  * - A manual invocation: the overrides object itself, or an empty event.
  */
 import { ProvisionError } from '../../shared/errors';
@@ -23,6 +23,8 @@ function bad(message: string, pointer: string): ProvisionError {
 }
 
 const ACCOUNT = /^\d{1,20}$/;
+/** Run ids name report objects in OSS: no path separators or dots. */
+const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 
 function stringList(v: unknown, pointer: string, pattern: RegExp): string[] | undefined {
@@ -54,8 +56,18 @@ export function parseRemediationEvent(event: Buffer | string): RemediationEvent 
   if (o['kind'] === 'remediation-batch') {
     const accounts = stringList(o['accounts'], '/accounts', ACCOUNT);
     const regions = stringList(o['regions'], '/regions', REGION);
-    if (!accounts || !regions || typeof o['runId'] !== 'string' || typeof o['dryRun'] !== 'boolean') throw bad('Malformed remediation batch.', '');
-    return { kind: 'batch', batch: { kind: 'remediation-batch', runId: o['runId'], accounts, regions, dryRun: o['dryRun'] } };
+    if (!accounts || !regions || typeof o['dryRun'] !== 'boolean') throw bad('Malformed remediation batch.', '');
+    if (typeof o['runId'] !== 'string' || !RUN_ID.test(o['runId'])) throw bad('/runId must be 1-64 letters, digits, _ or -.', '/runId');
+    const count = o['batchCount'];
+    const index = o['batchIndex'];
+    const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100_000;
+    if ((count !== undefined || index !== undefined) && !(isCount(count) && Number.isInteger(index) && (index as number) >= 0 && (index as number) < count)) {
+      throw bad('/batchIndex and /batchCount must be integers with 0 <= batchIndex < batchCount.', '/batchIndex');
+    }
+    return {
+      kind: 'batch',
+      batch: { kind: 'remediation-batch', runId: o['runId'], accounts, regions, dryRun: o['dryRun'], ...(isCount(count) ? { batchIndex: index as number, batchCount: count } : {}) },
+    };
   }
   if ('triggerTime' in o || 'triggerName' in o) {
     const timer = o as TimerEvent;

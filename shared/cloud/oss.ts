@@ -29,6 +29,8 @@ export interface OssClient extends OssApi {
   putObject(bucket: string, key: string, body: string | Buffer, contentType?: string, region?: string): Promise<{ requestId: string }>;
   /** GetBucketLocation: the bucket's region id (e.g. "cn-hangzhou"). */
   bucketRegion(bucket: string, region?: string): Promise<string>;
+  /** ListObjects (GetBucket), every page: the keys under `prefix`. */
+  listKeys(bucket: string, prefix: string, region?: string): Promise<string[]>;
 }
 
 interface Cached {
@@ -136,6 +138,25 @@ export function createOssClient(opts: ClientOptions): OssClient {
         if (err.code === 'NoSuchKey') return undefined;
         throw err;
       }
+    },
+
+    async listKeys(bucket, prefix, region = opts.region) {
+      const keys: string[] = [];
+      try {
+        const [client, { GetBucketRequest, GetBucketRequestFilter }] = await Promise.all([clientFor(region), loadOss()]);
+        for (let marker = ''; ; ) {
+          const res = await client.getBucket(new GetBucketRequest({ bucketName: bucket, filter: new GetBucketRequestFilter({ prefix, marker, maxKeys: '1000' }) }), runtime());
+          // The SDK's XML reader gives one <Contents> as an object, several as a list.
+          const contents = ([] as Array<{ key?: string }>).concat(res.listBucketResult?.contents ?? []);
+          for (const c of contents) if (c.key) keys.push(c.key);
+          const last = contents.at(-1)?.key;
+          if (String(res.listBucketResult?.isTruncated) !== 'true' || !last) break;
+          marker = last;
+        }
+      } catch (e) {
+        throw toProvisionError(e);
+      }
+      return keys;
     },
 
     async putObject(bucket, key, body, contentType = 'application/octet-stream', region = opts.region) {
