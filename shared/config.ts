@@ -68,6 +68,13 @@ export interface Config {
   workerFunction?: string;
   /** TRAIL_VENDING_SOURCE (default acs.custom.account-vending): CloudEvent source of custom vending events. */
   vendingSource: string;
+  /**
+   * TRAIL_VENDING_FAIL_ON: which failed specs fail a vending invocation, so FC retries it and then
+   * sends it to the failure destination. "any" (default): every failure, so each one reaches the
+   * dead-letter queue (documented 4xx ones after pointless but harmless retries); "retryable":
+   * only throttling, 5xx and unexpected errors; the others are returned and logged at error level.
+   */
+  vendingFailOn: 'any' | 'retryable';
   /** HTTP trigger options. */
   http: {
     /** TRAIL_HTTP_AUTH: "token" (default; bearer tokens below) or "fc" (FC's signature auth on the trigger, see s.yaml). */
@@ -160,6 +167,12 @@ function parseBaseline(env: NodeJS.ProcessEnv): BaselineSource {
   return { kind: 'none' };
 }
 
+function parseFailOn(env: NodeJS.ProcessEnv): Config['vendingFailOn'] {
+  const raw = env['TRAIL_VENDING_FAIL_ON']?.trim().toLowerCase() || 'any';
+  if (raw !== 'any' && raw !== 'retryable') throw invalid('TRAIL_VENDING_FAIL_ON', 'must be "any" or "retryable"');
+  return raw;
+}
+
 function parseReportOss(env: NodeJS.ProcessEnv): Config['reportOss'] {
   const raw = env['TRAIL_REPORT_OSS']?.trim();
   if (!raw) return undefined;
@@ -219,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 10_000),
     workerFunction,
     vendingSource: env['TRAIL_VENDING_SOURCE']?.trim() || DEFAULT_VENDING_SOURCE,
+    vendingFailOn: parseFailOn(env),
     http: {
       auth,
       tokenDigests: Object.freeze(tokens.map(tokenDigest)),

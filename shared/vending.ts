@@ -200,13 +200,13 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
 }
 
 /**
- * Throws when some failure in `results` is retryable, naming every failure, so the async
- * invocation is retried (and lands in the dead-letter destination if it keeps failing).
- * Non-retryable failures alone (documented 4xx: invalid event or spec, missing bucket, ...) do
- * not throw: retrying cannot fix them; they are in the results and the logs. Succeeded specs stay.
+ * Throws when `results` hold a failure that should fail the invocation, naming every failure, so
+ * the async invocation is retried (and lands in the dead-letter destination if it keeps failing):
+ * any failure (failOn "any", the default), or only a retryable one (failOn "retryable"; the
+ * others, which retrying cannot fix, stay in the results and the logs). Succeeded specs stay.
  */
-export function assertVended(results: readonly VendingResult[]): void {
-  if (!results.some((r) => r.retryable)) return;
+export function assertVended(results: readonly VendingResult[], failOn: Config['vendingFailOn'] = 'any'): void {
+  if (!results.some((r) => (failOn === 'any' ? !r.ok : r.retryable))) return;
   const failures = results.flatMap((r) => [
     ...(r.error ? [{ accountId: r.accountId, what: 'event', code: r.error.Code, message: r.error.Message, retryable: r.retryable }] : []),
     ...r.outcomes.filter((o) => !o.ok).map((o) => ({ accountId: r.accountId, what: o.name, code: o.error?.Code, message: o.error?.Message, retryable: Boolean(o.retryable) })),
@@ -218,7 +218,7 @@ export function assertVended(results: readonly VendingResult[]): void {
   throw new ProvisionError({
     code: first?.code ?? 'InternalError',
     status: 500,
-    retryable: true,
-    message: `${failures.length} vending failure(s), some retryable (${list}); the ${succeeded} of ${specs} trail specs that succeeded are kept and a re-run is safe.`,
+    retryable: failures.some((f) => f.retryable),
+    message: `${failures.length} vending failure(s) (${list}); the ${succeeded} of ${specs} trail specs that succeeded are kept and a re-run is safe.`,
   });
 }

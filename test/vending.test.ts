@@ -79,7 +79,8 @@ const logger = createLogger({ test: 'vending' }, { write: (l) => logs.push(l) })
 
 beforeAll(async () => {
   emu = await createEmulator({ seed });
-  env = { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_BASELINE: JSON.stringify(BASELINE), TRAIL_CONCURRENCY: '4' };
+  // Most tests read the returned results: failures that retrying cannot fix do not throw here.
+  env = { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_BASELINE: JSON.stringify(BASELINE), TRAIL_CONCURRENCY: '4', TRAIL_VENDING_FAIL_ON: 'retryable' };
 });
 afterAll(async () => {
   await emu.close();
@@ -195,6 +196,22 @@ describe('vending handler', () => {
     ]);
     expect(writesSince(from).map((c) => c.action)).toEqual(['CreateTrail', 'StartLogging']);
     expect(trailsOf(C).every((t) => t.Status === 'Enable')).toBe(true);
+  });
+
+  it('by default (TRAIL_VENDING_FAIL_ON=any) any failed spec fails the invocation, naming it, so FC retries and dead-letters it; the others are kept', async () => {
+    const { TRAIL_VENDING_FAIL_ON: _f, ...defaults } = env;
+    expect(loadConfig(defaults).vendingFailOn).toBe('any');
+    expect(() => loadConfig({ ...defaults, TRAIL_VENDING_FAIL_ON: 'never' })).toThrow(/TRAIL_VENDING_FAIL_ON/);
+    const handler = createHandler({ env: defaults, logger, credentials: staticCredentials(key(MGMT)) });
+    const specs = [
+      { Name: 'dlq-kept', OssBucketName: `vend-audit-${B}`, OssKeyPrefix: 'dlq-kept' },
+      { Name: 'dlq-missing', OssBucketName: 'vend-never-there' },
+    ];
+    const err = await rejection(handler(event(customEvent({ accountId: B, specs })), fcContext('req-dlq')));
+    expect(err).toMatchObject({ code: 'BucketDoesNotExistException', status: 500, retryable: false });
+    expect(err.message).toMatch(/1 vending failure\(s\) \(\d+ dlq-missing: BucketDoesNotExistException.*the 1 of 2 trail specs that succeeded are kept/);
+    expect(trailsOf(B).find((t) => t.Name === 'dlq-kept')?.Status).toBe('Enable');
+    expect(errorLogs('req-dlq').find((l) => l['msg'] === 'vending failed')).toMatchObject({ invocation: 'fails (FC retries it, then dead-letters it)' });
   });
 
   it('rejects a bad spec with 400 listing every failing field, before any cloud call, without failing the invocation', async () => {

@@ -1,10 +1,10 @@
 /**
  * FC 3.0 function for account vending (EventBridge trigger). Parses the CloudEvent(s), hands
- * each to shared/vending.ts, logs the outcome and returns it. Throws only when some failure is
- * retryable (throttling, 5xx, unexpected errors), so FC's async retry and dead-letter destination
- * take over (succeeded specs are kept; re-runs converge). Failures that every retry would repeat
- * (a malformed event, an invalid spec, a documented 4xx such as a missing bucket) are returned with
- * ok:false and logged at error level instead: the invocation succeeds and is not retried.
+ * each to shared/vending.ts, logs the outcome and returns it. A failed spec (or a malformed event)
+ * fails the invocation, so FC's async retry and dead-letter destination take over (succeeded specs
+ * are kept; re-runs converge). With TRAIL_VENDING_FAIL_ON=retryable only retryable failures
+ * (throttling, 5xx, unexpected errors) do; the others, which every retry would repeat, are returned
+ * with ok:false and logged at error level.
  */
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
 import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
@@ -53,7 +53,7 @@ export function createHandler(deps: HandlerDeps = {}) {
         await vendAccount(req, { config, credentials, env, logger: log, deadline: invocationDeadline(config, context, started), baseDir: deps.baseDir }),
       );
     }
-    const retry = results.some((r) => r.retryable);
+    const retry = results.some((r) => (config.vendingFailOn === 'any' ? !r.ok : r.retryable));
     for (const r of results) {
       const summary = {
         accountId: r.accountId,
@@ -64,9 +64,9 @@ export function createHandler(deps: HandlerDeps = {}) {
         outcomes: r.outcomes.map((o) => ({ name: o.name, ok: o.ok, code: o.error?.Code, ...(o.ok ? {} : { retryable: o.retryable }) })),
       };
       if (r.ok) log.info('vended', summary);
-      else log.error('vending failed', { ...summary, retryable: r.retryable, invocation: retry ? 'fails (FC retries it)' : 'succeeds (retrying cannot help)' });
+      else log.error('vending failed', { ...summary, retryable: r.retryable, invocation: retry ? 'fails (FC retries it, then dead-letters it)' : 'succeeds (TRAIL_VENDING_FAIL_ON=retryable: retrying cannot help)' });
     }
-    assertVended(results);
+    assertVended(results, config.vendingFailOn);
     return results;
   };
 }
