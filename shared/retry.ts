@@ -31,6 +31,14 @@ export interface RetryPolicy {
   maxAttempts: number;
   /** How long eventual-consistency codes keep being retried after the first attempt, ms. */
   consistencyWindowMs: number;
+  /**
+   * Longest one attempt may take, ms: then it is abandoned as a retryable ETIMEDOUT. The SDKs'
+   * own read timeout (httpx, under @darabonba/typescript) does not always fire on a reused
+   * keep-alive socket: measured against the emulator, most 300 ms answers got through a 150 ms
+   * readTimeout. An abandoned write may still be carried out; the provisioner re-reads before
+   * deciding (TrailAlreadyExistsException is handled), as for any timeout.
+   */
+  attemptTimeoutMs: number;
   /** Called before each wait (for logs and progress). */
   onRetry?: (info: { label: string; attempt: number; waitMs: number; error: ProvisionError }) => void;
   /** Random source in [0,1) (tests and benchmarks may seed it). */
@@ -48,6 +56,8 @@ export const DEFAULT_RETRY: Omit<RetryPolicy, 'deadline'> = {
   capMs: 5_000,
   maxAttempts: 30,
   consistencyWindowMs: 30_000,
+  // The SDK clients' connect (5 s) and read (15 s) timeouts, end to end.
+  attemptTimeoutMs: 20_000,
 };
 
 export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
@@ -56,13 +66,28 @@ export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** fn(), or a retryable ETIMEDOUT once `ms` have passed (the abandoned attempt's outcome is ignored). */
+async function bounded<T>(label: string, fn: () => Promise<T>, ms: number): Promise<T> {
+  const attempt = fn();
+  attempt.catch(() => {});
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ProvisionError({ code: 'ETIMEDOUT', status: 504, message: `${label} did not answer within ${ms} ms.`, retryable: true })), ms);
+  });
+  try {
+    return await Promise.race([attempt, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function withRetry<T>(label: string, fn: () => Promise<T>, policy: RetryPolicy): Promise<T> {
   const started = Date.now();
   const random = policy.random ?? Math.random;
   const sleep = policy.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fn();
+      return await bounded(label, fn, policy.attemptTimeoutMs);
     } catch (e) {
       const err = fromSdkError(e);
       const consistency = CONSISTENCY_CODES.has(err.code) && Date.now() - started < policy.consistencyWindowMs;

@@ -144,6 +144,31 @@ describe('withRetry: what is retried', () => {
   });
 });
 
+describe('withRetry: attempt timeout', () => {
+  it('abandons an attempt that does not answer within attemptTimeoutMs as a retryable ETIMEDOUT, and retries', async () => {
+    const { policy, retried } = harness({ attemptTimeoutMs: 30 });
+    let calls = 0;
+    let lateRejection = false;
+    const fn = () => {
+      calls++;
+      // The first attempt hangs, then fails late: that failure must not surface anywhere.
+      if (calls === 1) return new Promise<string>((_, reject) => setTimeout(() => ((lateRejection = true), reject(new Error('late'))), 60));
+      return Promise.resolve('ok');
+    };
+    await expect(withRetry('t', fn, policy)).resolves.toBe('ok');
+    expect(calls).toBe(2);
+    expect(retried).toEqual([{ attempt: 1, code: 'ETIMEDOUT' }]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(lateRejection).toBe(true);
+  });
+
+  it('a hang on every attempt ends with ETIMEDOUT after maxAttempts', async () => {
+    const { policy } = harness({ attemptTimeoutMs: 5, maxAttempts: 2 });
+    const err = await withRetry('sts:AssumeRole', () => new Promise<never>(() => {}), policy).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', retryable: true, message: 'sts:AssumeRole did not answer within 5 ms.' });
+  });
+});
+
 describe('withRetry: eventual consistency window', () => {
   it.each([...CONSISTENCY_CODES])('retries %s while inside the window', async (code) => {
     const { policy } = harness({ consistencyWindowMs: 5_000 });
