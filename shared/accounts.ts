@@ -31,9 +31,9 @@ export function assumeRoleCredentials(
     pending ??= sts
       .assumeRole(roleArn, opts.sessionName ?? 'trail-provisioner', opts.durationSeconds ?? 3600)
       .then((c) => {
-        registerSecret(c.accessKeySecret);
-        registerSecret(c.securityToken);
         cached = { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken, expiresAt: Date.parse(c.expiration) || Date.now() + 15 * 60_000 };
+        registerSecret(c.accessKeySecret, cached.expiresAt);
+        registerSecret(c.securityToken, cached.expiresAt);
         return cached;
       })
       .finally(() => {

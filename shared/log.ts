@@ -27,19 +27,28 @@ interface SecretIndex {
   /** secret → registration order (masks apply in that order). */
   order: Map<string, number>;
   byPrefix: Map<string, string[]>;
+  registered: number;
 }
 
 function newIndex(): SecretIndex {
-  return { order: new Map(), byPrefix: new Map() };
+  return { order: new Map(), byPrefix: new Map(), registered: 0 };
 }
 
 function addSecret(index: SecretIndex, secret: string): void {
   if (secret.length < MIN_SECRET || index.order.has(secret)) return;
-  index.order.set(secret, index.order.size);
+  index.order.set(secret, index.registered++);
   const prefix = secret.slice(0, MIN_SECRET);
   const list = index.byPrefix.get(prefix);
   if (list) list.push(secret);
   else index.byPrefix.set(prefix, [secret]);
+}
+
+function removeSecret(index: SecretIndex, secret: string): void {
+  if (!index.order.delete(secret)) return;
+  const prefix = secret.slice(0, MIN_SECRET);
+  const rest = (index.byPrefix.get(prefix) ?? []).filter((s) => s !== secret);
+  if (rest.length > 0) index.byPrefix.set(prefix, rest);
+  else index.byPrefix.delete(prefix);
 }
 
 /** `s` with every occurrence of every indexed secret replaced by "[REDACTED]". */
@@ -82,8 +91,36 @@ export function redact(value: unknown, secrets: readonly string[] = [], depth = 
 
 /** Values that must never be printed (secrets known at runtime: keys, tokens). */
 const knownSecrets = newIndex();
-export function registerSecret(value: string | undefined): void {
-  if (value) addSecret(knownSecrets, value);
+/** When each temporary secret may be forgotten (its credentials' expiry plus SECRET_GRACE_MS). */
+const forgetAt = new Map<string, number>();
+/** How long a secret stays masked after its credentials expire (a late log line may still quote it). */
+export const SECRET_GRACE_MS = 60 * 60_000;
+let nextSweep = 0;
+
+/**
+ * Masks `value` in every log line from now on. Temporary credentials pass their expiry (epoch ms):
+ * they are forgotten SECRET_GRACE_MS after it, so a warm instance that assumes roles in thousands
+ * of accounts every hour does not keep every secret it ever saw. Without `expiresAt`: kept.
+ */
+export function registerSecret(value: string | undefined, expiresAt?: number): void {
+  if (!value || value.length < MIN_SECRET) return;
+  const permanent = knownSecrets.order.has(value) && !forgetAt.has(value);
+  addSecret(knownSecrets, value);
+  if (expiresAt === undefined || permanent) forgetAt.delete(value);
+  else forgetAt.set(value, Math.max(forgetAt.get(value) ?? 0, expiresAt + SECRET_GRACE_MS));
+  const now = Date.now();
+  if (now < nextSweep) return;
+  nextSweep = now + 60_000;
+  for (const [secret, at] of forgetAt) {
+    if (at > now) continue;
+    forgetAt.delete(secret);
+    removeSecret(knownSecrets, secret);
+  }
+}
+
+/** How many secrets are masked now (for tests and diagnostics). */
+export function registeredSecretCount(): number {
+  return knownSecrets.order.size;
 }
 
 export function createLogger(

@@ -3,9 +3,9 @@
  * remediation batch registers two per assumed role), with the same result as masking each secret
  * in turn; secret-looking keys are masked whatever their value.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mulberry32 } from '../emulator/faults';
-import { createLogger, redact, registerSecret } from '../shared/log';
+import { createLogger, redact, registerSecret, registeredSecretCount, SECRET_GRACE_MS } from '../shared/log';
 
 /** The plain reading of the rule: each secret (8+ chars) in registration order, split and joined. */
 function naiveMask(s: string, secrets: readonly string[]): string {
@@ -48,5 +48,37 @@ describe('createLogger', () => {
     expect(lines).toHaveLength(1);
     for (const s of [secrets[0]!, secrets[2_999]!, ...secrets.slice(100, 103)]) expect(lines[0]).not.toContain(s);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'assumed', fn: 'test', note: 'got [REDACTED] and [REDACTED]', other: ['[REDACTED]', '[REDACTED]', '[REDACTED]'] });
+  });
+});
+
+describe('registered secrets over time', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('forgets temporary credentials an hour after they expire, keeps permanent ones, and masks both until then', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    // Later than any real clock: the module's sweep schedule, set at real time by other tests, is due.
+    vi.setSystemTime(new Date('2099-07-01T00:00:00Z'));
+    const lines: string[] = [];
+    const log = createLogger({}, { write: (l) => lines.push(l) });
+    const temporary = 'STS.temporary-secret-expiring';
+    const permanent = 'permanent-function-secret-0001';
+    const before = registeredSecretCount();
+    registerSecret(permanent);
+    registerSecret(temporary, Date.now() + 60 * 60_000);
+    expect(registeredSecretCount()).toBe(before + 2);
+
+    // Expired, but within the grace period: still masked.
+    vi.setSystemTime(Date.now() + 60 * 60_000 + SECRET_GRACE_MS - 1_000);
+    registerSecret('another-secret-to-trigger-a-sweep', Date.now() + 60_000);
+    log.info('x', { a: temporary, b: permanent });
+    expect(lines.at(-1)).not.toContain(temporary);
+
+    // Past the grace period: forgotten at the next registration (sweeps run at most once a minute).
+    vi.setSystemTime(Date.now() + 2 * 60_000);
+    registerSecret('yet-another-secret-0000000', Date.now() + 60 * 60_000);
+    log.info('y', { a: temporary, b: permanent });
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ a: temporary, b: '[REDACTED]' });
+    // Only the expired one went: the permanent one and both newer temporary ones stay.
+    expect(registeredSecretCount()).toBe(before + 3);
   });
 });
