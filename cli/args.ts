@@ -6,6 +6,7 @@
  * next to the options it documents.
  */
 import { parseArgs } from 'node:util';
+import { REGION } from '../shared/config';
 
 export const COMMANDS = ['apply', 'plan', 'status'] as const;
 export type Command = (typeof COMMANDS)[number];
@@ -71,7 +72,6 @@ Exit codes:
      or invalid configuration
 `;
 
-const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 const ROLE = /^[A-Za-z0-9._-]{1,64}$/;
 const ACCOUNT = /^\d{1,20}$/;
 

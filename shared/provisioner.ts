@@ -58,6 +58,14 @@ export async function ensureTrail(input: unknown, cloud: Cloud, opts: EnsureOpti
 
 /** ensureTrail for a spec already validated (batch callers validate everything first). */
 export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions = {}): Promise<EnsureResult> {
+  return ensureAt(spec, cloud, opts, false);
+}
+
+/**
+ * `retargeted`: this call follows a shadow trail to its home region; a second hop (the listings
+ * disagree, e.g. the trail was recreated elsewhere mid-run) is an error rather than a loop.
+ */
+async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, retargeted: boolean): Promise<EnsureResult> {
   const log = (opts.logger ?? silentLogger).child({ trail: spec.Name, region: cloud.region, accountId: cloud.accountId });
   const policy = retryPolicy({
     ...opts.retry,
@@ -87,11 +95,21 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
     return status;
   };
 
+  const retarget = (homeRegion: string): Promise<EnsureResult> => {
+    if (retargeted) {
+      throw new ProvisionError({
+        code: 'InternalError',
+        status: 503,
+        retryable: true,
+        message: `Trail "${spec.Name}": the regions disagree on its home region (now ${homeRegion}); it is being moved, try again.`,
+      });
+    }
+    log.info('trail is homed in another region; managing it there', { homeRegion });
+    return ensureAt(spec, cloud.forRegion(homeRegion), opts, true);
+  };
+
   const seen = await observe();
-  if (seen.homeRegion) {
-    log.info('trail is homed in another region; managing it there', { homeRegion: seen.homeRegion });
-    return ensureValidTrail(spec, cloud.forRegion(seen.homeRegion), opts);
-  }
+  if (seen.homeRegion) return retarget(seen.homeRegion);
   let existing = seen.trail;
   let plan: Plan = makePlan(spec, existing);
   let compliantStatus: EnsureResult['status'];
@@ -135,7 +153,7 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
       if (!(e instanceof ProvisionError) || e.code !== 'TrailAlreadyExistsException') throw e;
       // Another invocation created it first: continue from what it made.
       const again = await observe();
-      if (again.homeRegion) return ensureValidTrail(spec, cloud.forRegion(again.homeRegion), opts);
+      if (again.homeRegion) return retarget(again.homeRegion);
       if (!again.trail) {
         throw new ProvisionError({
           code: e.code,

@@ -113,6 +113,10 @@ export async function remediateAccounts(
       const cloud = createCloud({ region, credentials, env: deps.env, accountId });
       const trails: TrailOutcome[] = [];
       for (const spec of specs) {
+        if (deps.deadline !== undefined && Date.now() >= deps.deadline) {
+          trails.push({ name: spec.Name, done: [], planned: [], ok: false, error: { Code: 'DeadlineExceeded', Message: 'Not checked: the invocation ran out of time (the next run covers it).' }, retryable: true });
+          continue;
+        }
         try {
           const r = await ensureValidTrail(spec, cloud, {
             dryRun: opts.dryRun,
@@ -186,9 +190,10 @@ function reportStore(deps: RemediationDeps) {
         return false;
       }
     },
-    /** The batch reports of a run written so far. */
-    async batchReports(runId: string): Promise<Report[]> {
+    /** The run's batch reports, once there are `count` of them (else undefined, having read none). */
+    async batchReports(runId: string, count: number): Promise<Report[] | undefined> {
       const keys = await withRetry('oss:ListObjects', () => oss.listKeys(target.bucket, `${dir(runId)}batch-`), policy);
+      if (keys.length < count) return undefined;
       const texts = await Promise.all(keys.map((k) => withRetry('oss:GetObject', () => oss.getObjectText(target.bucket, k), policy)));
       return texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as Report);
     },
@@ -245,8 +250,8 @@ export async function runBatch(payload: BatchPayload, deps: RemediationDeps): Pr
 async function summarise(store: NonNullable<ReturnType<typeof reportStore>>, runId: string, batchCount: number, deps: RemediationDeps): Promise<void> {
   const log = (deps.logger ?? silentLogger).child({ runId });
   try {
-    const reports = await store.batchReports(runId);
-    if (reports.length < batchCount) return;
+    const reports = await store.batchReports(runId, batchCount);
+    if (!reports || reports.length < batchCount) return;
     const summary = mergeReports(reports);
     log.info('run summary', { counts: summary.counts, fixed: summary.fixed, failed: summary.failed.length, text: formatReport(summary) });
     await store.save(runId, 'summary.json', summary);

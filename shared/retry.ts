@@ -87,7 +87,8 @@ export async function withRetry<T>(label: string, fn: () => Promise<T>, policy: 
   const sleep = policy.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await bounded(label, fn, policy.attemptTimeoutMs);
+      // Past the deadline an attempt still gets a second (the function keeps a margin to answer).
+      return await bounded(label, fn, Math.min(policy.attemptTimeoutMs, Math.max(1_000, policy.deadline - Date.now())));
     } catch (e) {
       const err = fromSdkError(e);
       const consistency = CONSISTENCY_CODES.has(err.code) && Date.now() - started < policy.consistencyWindowMs;

@@ -137,7 +137,9 @@ export function isAccountAllowed(accountId: string, allowed: Config['http']['acc
  */
 function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
   const accountId = req.headers['x-trail-account-id'] ?? req.query['accountId'];
-  if (accountId === undefined || accountId === '') return createCloud({ region: deps.config.region, credentials: deps.credentials, env: deps.env, accountId: deps.selfAccountId });
+  const own = () => createCloud({ region: deps.config.region, credentials: deps.credentials, env: deps.env, accountId: deps.selfAccountId });
+  // The function's own account, by no header or by its own id: no AssumeRole, always allowed.
+  if (accountId === undefined || accountId === '' || accountId === deps.selfAccountId) return own();
   if (!/^\d{1,20}$/.test(accountId)) {
     throw new ProvisionError({
       code: 'InvalidQueryParameter',

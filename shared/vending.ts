@@ -9,9 +9,10 @@
  * failure keeps what succeeded (ensureTrail is idempotent).
  *
  * `vendAccount` never throws: failures are in the result, each marked `retryable` when running the
- * event again may help (throttling, 5xx, unexpected errors). `assertVended` throws only for those,
- * so FC's async retry and dead-letter destination see transient failures, not documented 4xx ones
- * (an invalid spec or a missing bucket fails the same way on every retry).
+ * event again may help (throttling, 5xx, unexpected errors). `assertVended` throws when a failure
+ * should fail the invocation, so FC's async retry and dead-letter destination take over: any
+ * failure (TRAIL_VENDING_FAIL_ON=any, the default), or only retryable ones (=retryable; an invalid
+ * spec or a missing bucket fails the same way on every retry).
  */
 import { assumeRoleCredentials, memberRoleArn } from './accounts';
 import { createCloud } from './cloud';
@@ -81,7 +82,7 @@ export interface VendingResult {
   outcomes: SpecOutcome[];
   /** Set when the request was rejected before any spec ran (malformed event, bad account id, region or specs, no baseline). */
   error?: VendingError;
-  /** True when some failure here is retryable: the invocation then fails so FC retries it. */
+  /** True when some failure here is retryable (running the event again may help). */
   retryable: boolean;
 }
 
@@ -199,6 +200,11 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
   return result;
 }
 
+/** Whether `results` fail the invocation under TRAIL_VENDING_FAIL_ON (see assertVended). */
+export function failsInvocation(results: readonly VendingResult[], failOn: Config['vendingFailOn']): boolean {
+  return results.some((r) => (failOn === 'any' ? !r.ok : r.retryable));
+}
+
 /**
  * Throws when `results` hold a failure that should fail the invocation, naming every failure, so
  * the async invocation is retried (and lands in the dead-letter destination if it keeps failing):
@@ -206,7 +212,7 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
  * others, which retrying cannot fix, stay in the results and the logs). Succeeded specs stay.
  */
 export function assertVended(results: readonly VendingResult[], failOn: Config['vendingFailOn'] = 'any'): void {
-  if (!results.some((r) => (failOn === 'any' ? !r.ok : r.retryable))) return;
+  if (!failsInvocation(results, failOn)) return;
   const failures = results.flatMap((r) => [
     ...(r.error ? [{ accountId: r.accountId, what: 'event', code: r.error.Code, message: r.error.Message, retryable: r.retryable }] : []),
     ...r.outcomes.filter((o) => !o.ok).map((o) => ({ accountId: r.accountId, what: o.name, code: o.error?.Code, message: o.error?.Message, retryable: Boolean(o.retryable) })),

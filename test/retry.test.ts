@@ -162,6 +162,15 @@ describe('withRetry: attempt timeout', () => {
     expect(lateRejection).toBe(true);
   });
 
+  it('an attempt ends by the deadline (at least a second after it), not attemptTimeoutMs later', async () => {
+    vi.useRealTimers();
+    const started = Date.now();
+    const policy = retryPolicy({ deadline: started + 300, attemptTimeoutMs: 20_000, maxAttempts: 1 });
+    const err = await withRetry('t', () => new Promise<never>(() => {}), policy).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ETIMEDOUT', message: 't did not answer within 1000 ms.' });
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('a hang on every attempt ends with ETIMEDOUT after maxAttempts', async () => {
     const { policy } = harness({ attemptTimeoutMs: 5, maxAttempts: 2 });
     const err = await withRetry('sts:AssumeRole', () => new Promise<never>(() => {}), policy).catch((e: unknown) => e);

@@ -412,13 +412,17 @@ describe('member accounts over HTTP (TRAIL_HTTP_ACCOUNTS)', () => {
   it('default (none): every member account is refused with 403 AccountNotAllowed and zero cloud calls; the own account works', async () => {
     const none = handlerWith(undefined);
     await expectRefused(none, MEMBER);
-    await expectRefused(none, OWNER);
     await expectRefused(handlerWith('NONE'), MEMBER);
     expect(trailsOf(MEMBER).find((t) => t.Name === 'refused-trail')).toBeUndefined();
-    // The function's own account (no header) is unaffected; a malformed id is still a 400.
-    const own = await call({ path: '/trails', via: none });
-    expect(own.status).toBe(200);
-    expect(own.body.TrailList.map((t: { Name: string }) => t.Name)).toContain('self-trail');
+    // The function's own account (no header, or its own id: FC context.accountId) is unaffected,
+    // with no AssumeRole; a malformed id is still a 400.
+    for (const headers of [{}, { 'x-trail-account-id': OWNER }] as Array<Record<string, string>>) {
+      const from = emu.world.calls.length;
+      const own = await call({ path: '/trails', headers, via: none });
+      expect(own.status).toBe(200);
+      expect(own.body.TrailList.map((t: { Name: string }) => t.Name)).toContain('self-trail');
+      expect(emu.world.calls.slice(from).map((c) => `${c.service}:${c.action}`)).toEqual(['actiontrail:DescribeTrails']);
+    }
     const bad = await call({ path: '/trails', headers: { 'x-trail-account-id': 'not-digits' }, via: none });
     expect(bad).toMatchObject({ status: 400, body: { Code: 'InvalidQueryParameter' } });
   });

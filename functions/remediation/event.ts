@@ -7,6 +7,7 @@
  *   {kind: "remediation-batch", runId, accounts, regions, dryRun, batchIndex?, batchCount?}.
  * - A manual invocation: the overrides object itself, or an empty event.
  */
+import { REGION } from '../../shared/config';
 import { ProvisionError } from '../../shared/errors';
 import type { BatchPayload, RunOptions } from '../../shared/remediation';
 
@@ -25,7 +26,6 @@ function bad(message: string, pointer: string): ProvisionError {
 const ACCOUNT = /^\d{1,20}$/;
 /** Run ids name report objects in OSS: no path separators or dots. */
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const REGION = /^[a-z]{2,}(-[a-z0-9]+)+$/;
 
 function stringList(v: unknown, pointer: string, pattern: RegExp): string[] | undefined {
   if (v === undefined) return undefined;

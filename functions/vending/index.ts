@@ -9,7 +9,7 @@
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
 import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
 import { createLogger, type Logger } from '../../shared/log';
-import { assertVended, rejectedVending, vendAccount, type VendingRequest, type VendingResult } from '../../shared/vending';
+import { assertVended, failsInvocation, rejectedVending, vendAccount, type VendingRequest, type VendingResult } from '../../shared/vending';
 import type { CredentialsProvider } from '../../shared/cloud/types';
 import { eventOrigin, parseCloudEvents, toVendingRequest, type CloudEvent } from './event';
 
@@ -53,7 +53,7 @@ export function createHandler(deps: HandlerDeps = {}) {
         await vendAccount(req, { config, credentials, env, logger: log, deadline: invocationDeadline(config, context, started), baseDir: deps.baseDir }),
       );
     }
-    const retry = results.some((r) => (config.vendingFailOn === 'any' ? !r.ok : r.retryable));
+    const retry = failsInvocation(results, config.vendingFailOn);
     for (const r of results) {
       const summary = {
         accountId: r.accountId,

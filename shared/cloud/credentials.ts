@@ -39,8 +39,10 @@ export function fcContextCredentials(context: {
 }): CredentialsProvider | undefined {
   const c = context.credentials;
   if (!c?.accessKeyId || !c.accessKeySecret) return undefined;
-  registerSecret(c.accessKeySecret);
-  registerSecret(c.securityToken);
+  // Masked in logs by value; forgotten once not seen for a day (FC rotates the role's credentials).
+  const forgetAfter = Date.now() + 24 * 60 * 60_000;
+  registerSecret(c.accessKeySecret, forgetAfter);
+  registerSecret(c.securityToken, forgetAfter);
   return staticCredentials({ accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken });
 }
 

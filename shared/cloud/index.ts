@@ -21,6 +21,7 @@ export function createCloud(opts: ClientOptions): Cloud {
   let maxcompute: Cloud['maxcompute'] | undefined;
   let ram: Cloud['ram'] | undefined;
   let sts: Cloud['sts'] | undefined;
+  const others = new Map<string, Cloud>();
   const cloud: Cloud = {
     region: opts.region,
     accountId: opts.accountId,
@@ -43,7 +44,10 @@ export function createCloud(opts: ClientOptions): Cloud {
       return (sts ??= createStsClient(opts));
     },
     forRegion(region) {
-      return region === opts.region ? cloud : createCloud({ ...opts, region });
+      if (region === opts.region) return cloud;
+      let other = others.get(region);
+      if (!other) others.set(region, (other = createCloud({ ...opts, region })));
+      return other;
     },
   };
   return cloud;
