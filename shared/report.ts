@@ -91,6 +91,7 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
   const counts = emptyCounts();
   const failed: Report['failed'] = [];
   const deliveryProblems: Report['deliveryProblems'] = [];
+  const notDelivering = new Set<string>();
   let fixed = 0;
   let nonCompliant = 0;
   for (const d of details) {
@@ -100,7 +101,11 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
       if (t.classification && t.classification !== 'compliant') nonCompliant++;
       if (t.done.length > 0) fixed++;
       if (!t.ok && t.error) failed.push({ accountId: d.accountId, region: d.region, name: t.name, Code: t.error.Code, Message: t.error.Message, retryable: t.retryable });
-      if (t.deliveryProblem) deliveryProblems.push({ accountId: d.accountId, region: d.region, name: t.name, problem: t.deliveryProblem });
+      // A trail names one trail per account: seen from several regions, it is reported once.
+      if (t.deliveryProblem && !notDelivering.has(`${d.accountId}/${t.name}`)) {
+        notDelivering.add(`${d.accountId}/${t.name}`);
+        deliveryProblems.push({ accountId: d.accountId, region: d.region, name: t.name, problem: t.deliveryProblem });
+      }
     }
   }
   return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, details };

@@ -269,9 +269,11 @@ describe('remediation across regions, delivery problems and the deadline', () =>
     const saved = mgmt.buckets;
     mgmt.buckets = saved.filter((b) => b.name !== BUCKET);
     try {
-      const report = await createHandler({ env, logger, credentials: staticCredentials(key) })(sweep, context());
-      expect(report.counts).toMatchObject({ compliant: 4, error: 0 });
+      // Two regions: each trail is seen twice (at home and as a shadow) but reported once.
+      const report = await createHandler({ env: { ...env, TRAIL_REGIONS: `${REGION},${SH}` }, logger, credentials: staticCredentials(key) })(sweep, context());
+      expect(report.counts).toMatchObject({ compliant: 8, error: 0 });
       expect(report.deliveryProblems).toHaveLength(4);
+      expect(new Set(report.deliveryProblems.map((p) => p.accountId)).size).toBe(4);
       expect(report.deliveryProblems[0]!.problem).toMatch(/OSS bucket unavailable/);
       expect(formatReport(report)).toMatch(/NOT DELIVERING \d+\/cn-hangzhou\/baseline-trail: OSS bucket unavailable/);
     } finally {
