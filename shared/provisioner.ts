@@ -29,6 +29,12 @@ export interface EnsureOptions {
   onStep?: (step: { name: string; step: 'observe' | 'preflight' | Action | 'verify'; detail?: string }) => void;
   /** How long to wait for GetTrailStatus to report IsLogging after StartLogging, ms. */
   verifyTimeoutMs?: number;
+  /**
+   * The trail turned out to be homed in `homeRegion` (a shadow trail here): the caller may answer
+   * with that trail's result from earlier in the same run (remediation over several regions);
+   * undefined means "go and ensure it there".
+   */
+  ensuredAtHome?: (homeRegion: string) => EnsureResult | undefined;
 }
 
 export interface EnsureResult {
@@ -95,7 +101,9 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
     return status;
   };
 
-  const retarget = (homeRegion: string): Promise<EnsureResult> => {
+  const retarget = async (homeRegion: string): Promise<EnsureResult> => {
+    const earlier = opts.ensuredAtHome?.(homeRegion);
+    if (earlier) return earlier;
     if (retargeted) {
       throw new ProvisionError({
         code: 'InternalError',

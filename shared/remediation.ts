@@ -29,7 +29,7 @@ import { chunk, mapSettled } from './concurrency';
 import { loadBaseline, type Config } from './config';
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from './log';
-import { ensureValidTrail } from './provisioner';
+import { ensureValidTrail, type EnsureResult } from './provisioner';
 import { retryPolicy, withRetry } from './retry';
 import { buildReport, deliveryProblem, formatReport, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
 import { errorSummary, isRetryableFailure, memberCredentials } from './vending';
@@ -109,6 +109,9 @@ export async function remediateAccounts(
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
     const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env);
     const out: AccountRegionResult[] = [];
+    // Trails ensured at their home region in this run, by "<name>@<region>": another region that
+    // sees one as a shadow trail is covered by it, without checking it at home again.
+    const ensured = new Map<string, EnsureResult>();
     for (const region of regions) {
       const cloud = createCloud({ region, credentials, env: deps.env, accountId });
       const trails: TrailOutcome[] = [];
@@ -122,7 +125,12 @@ export async function remediateAccounts(
             dryRun: opts.dryRun,
             logger: log,
             retry: deps.deadline ? { deadline: deps.deadline } : undefined,
+            ensuredAtHome: (home) => {
+              const earlier = ensured.get(`${spec.Name}@${home}`);
+              return earlier && { ...earlier, classification: 'compliant', planned: [], done: [], drift: [], destinations: [], requestIds: [] };
+            },
           });
+          if (r.done.length > 0 || r.classification === 'compliant') ensured.set(`${spec.Name}@${r.region}`, r);
           const problem = deliveryProblem(r.status, r.trail);
           trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true, ...(problem ? { deliveryProblem: problem } : {}) });
         } catch (e) {

@@ -248,6 +248,10 @@ describe('remediation across regions, delivery problems and the deadline', () =>
     expect(again.failed).toEqual([]);
     expect(again.counts).toEqual({ missing: 0, 'not-logging': 0, drifted: 0, compliant: 8, error: 0 });
     expect(emu.world.calls.slice(from).filter((c) => WRITES.test(c.action))).toHaveLength(0);
+    // Per account: DescribeTrails and GetTrailStatus at home, then one DescribeTrails in the other
+    // region, whose shadow trail is the one just checked (not checked at home a second time).
+    const trailCalls = emu.world.calls.slice(from).filter((c) => c.service === 'actiontrail');
+    expect(trailCalls.map((c) => c.action).sort()).toEqual([...Array(8).fill('DescribeTrails'), ...Array(4).fill('GetTrailStatus')]);
   });
 
   it("writes an inline run's report to TRAIL_REPORT_OSS, and rejects a malformed value naming the variable", async () => {
