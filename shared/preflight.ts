@@ -10,6 +10,7 @@
 import { ProvisionError } from './errors';
 import { parseMaxComputeProjectArn, parseRoleArn, parseSlsProjectArn } from './arn';
 import type { Cloud, Existence } from './cloud/types';
+import type { Call } from './retry';
 import type { TrailSpec } from './spec';
 
 export const ACTIONTRAIL_PRINCIPAL = 'actiontrail.aliyuncs.com';
@@ -20,8 +21,6 @@ export interface DestinationCheck {
   result: Existence | 'created-by-actiontrail' | 'not-checked';
 }
 
-/** Runs one cloud call with the caller's retry policy. */
-export type Call = <T>(label: string, fn: () => Promise<T>) => Promise<T>;
 
 export async function preflight(spec: TrailSpec, cloud: Cloud, call: Call): Promise<DestinationCheck[]> {
   const checks: Array<Promise<DestinationCheck>> = [];

@@ -14,7 +14,7 @@ import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { plan as makePlan, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
-import { retryPolicy, withRetry, type RetryPolicy } from './retry';
+import { retrier, type RetryPolicy } from './retry';
 import { validateSpec } from './schema';
 import type { Cloud } from './cloud/types';
 import type { TrailLoggingStatus, TrailRecord, TrailSpec } from './spec';
@@ -73,14 +73,7 @@ export async function ensureValidTrail(spec: TrailSpec, cloud: Cloud, opts: Ensu
  */
 async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, retargeted: boolean): Promise<EnsureResult> {
   const log = (opts.logger ?? silentLogger).child({ trail: spec.Name, region: cloud.region, accountId: cloud.accountId });
-  const policy = retryPolicy({
-    ...opts.retry,
-    onRetry: (i) => {
-      log.warn('retrying', { call: i.label, attempt: i.attempt, waitMs: i.waitMs, code: i.error.code });
-      opts.retry?.onRetry?.(i);
-    },
-  });
-  const call = <T>(label: string, fn: () => Promise<T>) => withRetry(label, fn, policy);
+  const { policy, call } = retrier(opts.retry, log);
   const step = (s: Parameters<NonNullable<EnsureOptions['onStep']>>[0]['step'], detail?: string) => opts.onStep?.({ name: spec.Name, step: s, detail });
 
   const observe = async (): Promise<{ trail?: TrailRecord; homeRegion?: string }> => {

@@ -30,7 +30,7 @@ import { loadBaseline, type Config } from './config';
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { ensureValidTrail, type EnsureResult } from './provisioner';
-import { retryPolicy, withRetry } from './retry';
+import { retrier } from './retry';
 import { buildReport, deliveryProblem, formatReport, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
 import { errorSummary, isRetryableFailure, memberCredentials } from './vending';
 import type { CredentialsProvider } from './cloud/types';
@@ -103,9 +103,6 @@ export async function remediateAccounts(
   const total = accounts.length;
 
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
-    if (deps.deadline !== undefined && Date.now() >= deps.deadline) {
-      throw new ProvisionError({ code: 'DeadlineExceeded', message: 'Not started: the invocation ran out of time (the next run covers it).' });
-    }
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
     const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env);
     const out: AccountRegionResult[] = [];
@@ -184,13 +181,13 @@ function reportStore(deps: RemediationDeps) {
   if (!target) return undefined;
   const oss = createOssClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
   const log = deps.logger ?? silentLogger;
-  const policy = retryPolicy(deps.deadline ? { deadline: deps.deadline } : {});
+  const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, log);
   const dir = (runId: string) => [target.prefix, runId].filter(Boolean).join('/') + '/';
   return {
     async save(runId: string, name: string, report: Report): Promise<boolean> {
       const key = dir(runId) + name;
       try {
-        await withRetry('oss:PutObject', () => oss.putObject(target.bucket, key, JSON.stringify(report, null, 2), 'application/json'), policy);
+        await call('oss:PutObject', () => oss.putObject(target.bucket, key, JSON.stringify(report, null, 2), 'application/json'));
         log.info('report written', { report: `oss://${target.bucket}/${key}` });
         return true;
       } catch (e) {
@@ -200,9 +197,9 @@ function reportStore(deps: RemediationDeps) {
     },
     /** The run's batch reports, once there are `count` of them (else undefined, having read none). */
     async batchReports(runId: string, count: number): Promise<Report[] | undefined> {
-      const keys = await withRetry('oss:ListObjects', () => oss.listKeys(target.bucket, `${dir(runId)}batch-`), policy);
+      const keys = await call('oss:ListObjects', () => oss.listKeys(target.bucket, `${dir(runId)}batch-`));
       if (keys.length < count) return undefined;
-      const texts = await Promise.all(keys.map((k) => withRetry('oss:GetObject', () => oss.getObjectText(target.bucket, k), policy)));
+      const texts = await Promise.all(keys.map((k) => call('oss:GetObject', () => oss.getObjectText(target.bucket, k))));
       return texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as Report);
     },
   };

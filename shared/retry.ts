@@ -11,6 +11,7 @@
  */
 import { ProvisionError } from './errors';
 import { fromSdkError } from './cloud/sdk-error';
+import type { Logger } from './log';
 
 export const CONSISTENCY_CODES: ReadonlySet<string> = new Set([
   'InsufficientBucketPolicyException',
@@ -65,6 +66,21 @@ export function retryPolicy(overrides: Partial<RetryPolicy> = {}): RetryPolicy {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs one cloud call (named by `label`, e.g. "actiontrail:DescribeTrails") under a retry policy. */
+export type Call = <T>(label: string, fn: () => Promise<T>) => Promise<T>;
+
+/** One policy for a piece of work, and its `call`; each retry is logged as a warning (and passed to overrides.onRetry). */
+export function retrier(overrides: Partial<RetryPolicy> = {}, logger?: Logger): { policy: RetryPolicy; call: Call } {
+  const policy = retryPolicy({
+    ...overrides,
+    onRetry: (i) => {
+      logger?.warn('retrying', { call: i.label, attempt: i.attempt, waitMs: i.waitMs, code: i.error.code });
+      overrides.onRetry?.(i);
+    },
+  });
+  return { policy, call: (label, fn) => withRetry(label, fn, policy) };
+}
 
 /** fn(), or a retryable ETIMEDOUT once `ms` have passed (the abandoned attempt's outcome is ignored). */
 async function bounded<T>(label: string, fn: () => Promise<T>, ms: number): Promise<T> {

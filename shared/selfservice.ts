@@ -25,7 +25,7 @@ import { tokenDigest, type Config } from './config';
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from './log';
 import { ensureTrail } from './provisioner';
-import { retryPolicy, withRetry } from './retry';
+import { retrier, type Call } from './retry';
 import { trailSpecSchema } from './schema';
 import { memberCredentials } from './vending';
 import type { Cloud, CredentialsProvider } from './cloud/types';
@@ -156,12 +156,8 @@ function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
 }
 
 /** Runs one cloud call with retries (throttling, 5xx, network) bounded by the request's deadline, as POST /trails does. */
-function retrying(deps: SelfServiceDeps): <T>(label: string, fn: () => Promise<T>) => Promise<T> {
-  const policy = retryPolicy({
-    ...(deps.deadline ? { deadline: deps.deadline } : {}),
-    onRetry: (i) => deps.logger?.warn('retrying', { call: i.label, attempt: i.attempt, waitMs: i.waitMs, code: i.error.code }),
-  });
-  return (label, fn) => withRetry(label, fn, policy);
+function retrying(deps: SelfServiceDeps): Call {
+  return retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger).call;
 }
 
 type Route = (req: HttpRequest, deps: SelfServiceDeps, params: string[]) => Promise<HttpResponse>;
@@ -183,7 +179,7 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
       GET: async (req, deps) => {
         const cloud = cloudFor(req, deps);
         // Organization trails too, as GET /trails/{name} finds them.
-        const trails = await retrying(deps)('DescribeTrails', () => cloud.actiontrail.describeTrails({ includeOrganizationTrail: true }));
+        const trails = await retrying(deps)('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ includeOrganizationTrail: true }));
         return json(200, { RequestId: req.requestId, TrailList: trails });
       },
       POST: async (req, deps) => {
@@ -206,10 +202,10 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
       GET: async (req, deps, [name]) => {
         const cloud = cloudFor(req, deps);
         const call = retrying(deps);
-        const trails = await call('DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [name!], includeOrganizationTrail: true }));
+        const trails = await call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [name!], includeOrganizationTrail: true }));
         const trail = trails.find((t) => t.Name === name);
         if (!trail) throw new ProvisionError({ code: 'TrailNotFoundException' });
-        const { RequestId: _r, ...status } = await call('GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name!, Boolean(trail.IsOrganizationTrail)));
+        const { RequestId: _r, ...status } = await call('actiontrail:GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name!, Boolean(trail.IsOrganizationTrail)));
         return json(200, { RequestId: req.requestId, Trail: trail, Status: trail.Status, ...status });
       },
     },
@@ -221,7 +217,7 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
       POST: async (req, deps, [name]) => {
         const cloud = cloudFor(req, deps);
         // StartLogging is idempotent (a logging trail stays logging), so retrying it is safe.
-        const started = await retrying(deps)('StartLogging', () => cloud.actiontrail.startLogging(name!));
+        const started = await retrying(deps)('actiontrail:StartLogging', () => cloud.actiontrail.startLogging(name!));
         return json(200, { RequestId: started.RequestId || req.requestId, Name: name });
       },
     },
