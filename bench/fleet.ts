@@ -11,9 +11,9 @@
  */
 import { startRemoteEmulator } from './emulator-process';
 import { staticCredentials } from '../shared/cloud/credentials';
-import { loadConfig } from '../shared/config';
-import { createLogger } from '../shared/log';
-import { remediateAccounts } from '../shared/remediation';
+import { loadConfig } from '../shared/platform/config';
+import { createLogger } from '../shared/platform/log';
+import { remediateAccounts } from '../shared/triggers/remediation';
 import { since } from './stats';
 import { BASELINE, fleetSeed, KEY, memberId, MGMT, REGION } from './world';
 

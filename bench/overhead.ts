@@ -15,8 +15,8 @@ import { createEmulator } from '../emulator/server';
 import { createCloud } from '../shared/cloud';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { endpointFor } from '../shared/cloud/endpoints';
-import { createLogger } from '../shared/log';
-import { ensureTrail } from '../shared/provisioner';
+import { createLogger } from '../shared/platform/log';
+import { ensureTrail } from '../shared/core/provisioner';
 import { median, since } from './stats';
 import { KEY, MGMT, REGION, singleAccountSeed } from './world';
 

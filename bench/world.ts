@@ -4,7 +4,7 @@
  * fleet run (the same shapes test/remediation.test.ts uses).
  */
 import type { EmuTrail, SeedFile } from '../emulator/state';
-import type { TrailSpec } from '../shared/spec';
+import type { TrailSpec } from '../shared/core/spec';
 
 export const REGION = 'cn-hangzhou';
 export const MGMT = '1500000000000000';

@@ -6,7 +6,7 @@
  * next to the options it documents.
  */
 import { parseArgs } from 'node:util';
-import { REGION } from '../shared/config';
+import { REGION } from '../shared/platform/config';
 
 export const COMMANDS = ['apply', 'plan', 'status'] as const;
 export type Command = (typeof COMMANDS)[number];

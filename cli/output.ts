@@ -6,8 +6,8 @@
  * is one line rewritten in place; piped (CI logs) it is one plain line per finished item, so
  * logs stay readable and never hold carriage-return noise.
  */
-import type { Action, Classification } from '../shared/planner';
-import type { TrailStatus } from '../shared/spec';
+import type { Action, Classification } from '../shared/core/planner';
+import type { TrailStatus } from '../shared/core/spec';
 import type { Command } from './args';
 
 /** One trail spec in one account: what was found and what happened. */

@@ -1,10 +1,10 @@
 /**
- * Generates shared/generated/trail-spec-validator.ts: the trail spec schema
+ * Generates shared/core/generated/trail-spec-validator.ts: the trail spec schema
  * (schemas/trail-spec.schema.json) compiled by ajv ahead of time (ajv "standalone" code).
  *
  * Why: compiling the schema at load costs every cold start ajv itself (~130 KiB of the bundle
  * entry) and the compile (~10-25 ms). The generated function is what ajv.compile would build, with
- * the same options, so validation and its error objects are the same; shared/schema.ts turns them
+ * the same options, so validation and its error objects are the same; shared/core/schema.ts turns them
  * into documented codes and JSON pointers. test/schema.test.ts fails when the file is not what
  * this script makes from the current schema, so the two cannot drift: after editing the schema,
  * run `npm run gen`.
@@ -15,13 +15,13 @@ import Ajv from 'ajv';
 import standaloneCode from 'ajv/dist/standalone';
 import specSchemaJson from '../schemas/trail-spec.schema.json';
 
-export const GENERATED_VALIDATOR = path.resolve(__dirname, '..', 'shared', 'generated', 'trail-spec-validator.ts');
+export const GENERATED_VALIDATOR = path.resolve(__dirname, '..', 'shared', 'core', 'generated', 'trail-spec-validator.ts');
 
 /**
  * The options the validator is compiled with. allErrors: report every failing field. strict:
  * reject unknown keywords and ambiguous schemas. strictRequired is the one strict check left off:
  * the destination anyOf branches list names ("required": ["OssBucketName"]) defined in the root's
- * properties, which ajv's strictRequired does not look up. messages: false (shared/schema.ts words
+ * properties, which ajv's strictRequired does not look up. messages: false (shared/core/schema.ts words
  * its own). validateSchema: false (test/schema.test.ts checks the schema against draft-07).
  */
 export const AJV_OPTIONS = { allErrors: true, strict: true, strictRequired: false, messages: false, validateSchema: false } as const;

@@ -10,8 +10,8 @@ import { addAccount, type SeedFile } from '../emulator/state';
 import { createActionTrailClient } from '../shared/cloud/actiontrail';
 import { staticCredentials } from '../shared/cloud/credentials';
 import type { ActionTrailApi } from '../shared/cloud/types';
-import { DOCUMENTED_ERRORS, ProvisionError } from '../shared/errors';
-import type { TrailSpec } from '../shared/spec';
+import { DOCUMENTED_ERRORS, ProvisionError } from '../shared/core/errors';
+import type { TrailSpec } from '../shared/core/spec';
 
 const HZ = 'cn-hangzhou';
 const SH = 'cn-shanghai';

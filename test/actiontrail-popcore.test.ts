@@ -12,7 +12,7 @@ import type { SeedFile } from '../emulator/state';
 import { createActionTrailClient, toTrailRecord } from '../shared/cloud/actiontrail';
 import { staticCredentials } from '../shared/cloud/credentials';
 import type { ActionTrailApi } from '../shared/cloud/types';
-import { ProvisionError } from '../shared/errors';
+import { ProvisionError } from '../shared/core/errors';
 
 const REGION = 'cn-beijing';
 const ACCT = '1300000000000001';

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createEmulator } from '../emulator/server';
 import { buildAll, entryFor, FUNCTION_NAMES, type BundleSize } from '../scripts/build';
-import { silentLogger, type Logger } from '../shared/log';
+import { silentLogger, type Logger } from '../shared/platform/log';
 import { ACCOUNT_VENDED_TYPE } from '../functions/vending/event';
 import { FN_MEMBERS, FN_MGMT, FN_REGION, HTTP_TOKEN, fnKey, fullSpec, functionsEnv, functionsSeed } from './helpers/functions-world';
 
@@ -186,9 +186,9 @@ describe('s.yaml as rendered by `s preview`', () => {
     }
   });
 
-  it('gives each function environment variables FC accepts and shared/config.ts loads', async () => {
+  it('gives each function environment variables FC accepts and shared/platform/config.ts loads', async () => {
     // Imported here so a change in the runtime code fails this check alone, not the whole file.
-    const { loadConfig } = await import('../shared/config');
+    const { loadConfig } = await import('../shared/platform/config');
     for (const name of FUNCTION_NAMES) {
       const env = propsOf(rendered, name)['environmentVariables'] as Record<string, string>;
       for (const [key, value] of Object.entries(env)) {
@@ -209,7 +209,7 @@ describe('s.yaml as rendered by `s preview`', () => {
   });
 
   it('holds a baseline that passes the trail-spec schema, with write roles in the deploying account', async () => {
-    const { validateSpecs } = await import('../shared/schema');
+    const { validateSpecs } = await import('../shared/core/schema');
     const specs = validateSpecs(JSON.parse(String(rendered.vars['baseline'])));
     expect(specs.length).toBeGreaterThan(0);
     for (const spec of specs) {
@@ -220,7 +220,7 @@ describe('s.yaml as rendered by `s preview`', () => {
   });
 
   it('filters EventBridge events to exactly those the vending function handles', async () => {
-    const { loadConfig } = await import('../shared/config');
+    const { loadConfig } = await import('../shared/platform/config');
     const events = await import('../functions/vending/event');
     const [rd, vending] = triggersOf(rendered, 'vending');
     const rdPattern = JSON.parse(rd!['triggerConfig'].eventRuleFilterPattern);

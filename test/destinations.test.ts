@@ -12,7 +12,7 @@ import { createOssClient } from '../shared/cloud/oss';
 import { createSlsClient } from '../shared/cloud/sls';
 import { createMaxComputeClient } from '../shared/cloud/maxcompute';
 import type { ClientOptions } from '../shared/cloud/options';
-import { ProvisionError } from '../shared/errors';
+import { ProvisionError } from '../shared/core/errors';
 
 const A = { id: '1000000000000001', ak: 'LTAIdestOwnerA00001', secret: 'secretA-0000000000000000000001' };
 const B = { id: '1000000000000002', ak: 'LTAIdestOtherB00002', secret: 'secretB-0000000000000000000002' };

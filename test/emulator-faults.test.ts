@@ -16,8 +16,8 @@ import { akCredential } from './helpers/world';
 import { endpointFor } from '../shared/cloud/endpoints';
 import { createStsClient } from '../shared/cloud/sts';
 import { createActionTrailClient } from '../shared/cloud/actiontrail';
-import { ProvisionError } from '../shared/errors';
-import { retryPolicy, withRetry } from '../shared/retry';
+import { ProvisionError } from '../shared/core/errors';
+import { retryPolicy, withRetry } from '../shared/core/retry';
 
 const ACCOUNT = '1000000000000001';
 const KEY = { accessKeyId: 'LTAI-faults-0001', accessKeySecret: 'faults-secret-0123456789abcdef' };

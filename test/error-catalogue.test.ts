@@ -1,5 +1,5 @@
 /**
- * The error catalogue (DOCUMENTED_ERRORS in shared/errors.ts, which the emulator answers with
+ * The error catalogue (DOCUMENTED_ERRORS in shared/core/errors.ts, which the emulator answers with
  * too) against the seed CreateTrail API doc: every row of the doc's "Error codes" table is in
  * the catalogue with the same HTTP status and message, and the emulator's ActionTrail errors are
  * built from it, so neither the core nor the emulator can drift from the doc.
@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DOCUMENTED_ERRORS, type DocumentedCode } from '../shared/errors';
+import { DOCUMENTED_ERRORS, type DocumentedCode } from '../shared/core/errors';
 import { atError } from '../emulator/services/actiontrail-params';
 
 const DOC = path.resolve(__dirname, '../../shared/seed/CreateTrail-api.txt');

@@ -14,9 +14,9 @@ import { createEmulator, type Emulator } from '../emulator/server';
 import { mulberry32 } from '../emulator/faults';
 import type { SeedFile } from '../emulator/state';
 import { staticCredentials } from '../shared/cloud/credentials';
-import { DOCUMENTED_ERRORS, PROJECT_ERRORS, ProvisionError } from '../shared/errors';
-import { createLogger } from '../shared/log';
-import { validateSpecs } from '../shared/schema';
+import { DOCUMENTED_ERRORS, PROJECT_ERRORS, ProvisionError } from '../shared/core/errors';
+import { createLogger } from '../shared/platform/log';
+import { validateSpecs } from '../shared/core/schema';
 import { createHandler } from '../functions/selfservice';
 
 const REGION = 'cn-hangzhou';

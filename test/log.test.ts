@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mulberry32 } from '../emulator/faults';
-import { createLogger, redact, registerSecret, registeredSecretCount, SECRET_GRACE_MS } from '../shared/log';
+import { createLogger, redact, registerSecret, registeredSecretCount, SECRET_GRACE_MS } from '../shared/platform/log';
 
 /** The plain reading of the rule: each secret (8+ chars) in registration order, split and joined. */
 function naiveMask(s: string, secrets: readonly string[]): string {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
 import type { CallLogEntry } from '../emulator/state';
-import { createLogger } from '../shared/log';
+import { createLogger } from '../shared/platform/log';
 import { FN_MEMBERS, FN_MGMT, FN_REGION, WORKER, fullSpec, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
 
 interface Statement {

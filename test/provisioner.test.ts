@@ -3,8 +3,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/server';
-import { ensureTrail } from '../shared/provisioner';
-import { ProvisionError } from '../shared/errors';
+import { ensureTrail } from '../shared/core/provisioner';
+import { ProvisionError } from '../shared/core/errors';
 import { MEMBER_A, MEMBER_B, MGMT, REGION, callsSince, cloudFor, startWorld } from './helpers/world';
 
 let emu: Emulator;

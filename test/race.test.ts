@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
 import { setFaults } from '../emulator/faults';
-import { createLogger } from '../shared/log';
+import { createLogger } from '../shared/platform/log';
 import { BASELINE, FN_MEMBERS, functionsSeed, invokeRemediation, invokeVending } from './helpers/functions-world';
 
 const ROUNDS = 8;

@@ -9,8 +9,8 @@ import { createEmulator, type Emulator } from '../emulator/server';
 import type { EmuTrail, SeedFile } from '../emulator/state';
 import { waitForAsyncInvocations } from '../emulator/services/fc';
 import { staticCredentials } from '../shared/cloud/credentials';
-import { createLogger } from '../shared/log';
-import { formatReport } from '../shared/report';
+import { createLogger } from '../shared/platform/log';
+import { formatReport } from '../shared/triggers/report';
 import { createHandler } from '../functions/remediation';
 import { parseRemediationEvent } from '../functions/remediation/event';
 

@@ -4,8 +4,8 @@
  * tests are exact and take no real time.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ProvisionError } from '../shared/errors';
-import { CONSISTENCY_CODES, retryPolicy, withRetry, type RetryPolicy } from '../shared/retry';
+import { ProvisionError } from '../shared/core/errors';
+import { CONSISTENCY_CODES, retryPolicy, withRetry, type RetryPolicy } from '../shared/core/retry';
 
 /** A policy whose sleeps advance the (faked) clock and are recorded. */
 function harness(overrides: Partial<RetryPolicy> = {}, random: () => number = () => 0.5) {

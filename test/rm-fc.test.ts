@@ -16,7 +16,7 @@ import { createFcClient } from '../shared/cloud/fc';
 import { staticCredentials, fcContextCredentials } from '../shared/cloud/credentials';
 import { akCredential } from './helpers/world';
 import { endpointFor } from '../shared/cloud/endpoints';
-import { ProvisionError } from '../shared/errors';
+import { ProvisionError } from '../shared/core/errors';
 import type { CredentialsProvider } from '../shared/cloud/types';
 
 const REGION = 'cn-hangzhou';

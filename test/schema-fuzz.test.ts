@@ -9,8 +9,8 @@
  * (status 400, a documented code, at least one field pointer) may ever escape.
  */
 import { describe, expect, it } from 'vitest';
-import { ProvisionError } from '../shared/errors';
-import { validateSpec, validateSpecs } from '../shared/schema';
+import { ProvisionError } from '../shared/core/errors';
+import { validateSpec, validateSpecs } from '../shared/core/schema';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_VALIDATOR, validatorSource } from '../scripts/gen-validator';
-import { ProvisionError, DOCUMENTED_ERRORS } from '../shared/errors';
-import { DELIVERY_FIELDS } from '../shared/spec';
+import { ProvisionError, DOCUMENTED_ERRORS } from '../shared/core/errors';
+import { DELIVERY_FIELDS } from '../shared/core/spec';
 import {
   DESTINATION_RULE,
   SPEC_FIELDS,
@@ -17,7 +17,7 @@ import {
   trailSpecSchema,
   validateSpec,
   validateSpecs,
-} from '../shared/schema';
+} from '../shared/core/schema';
 
 const ACCT = '1512666876910000';
 const ROLE = `acs:ram::${ACCT}:role/aliyunserviceroleforactiontrail`;
@@ -51,7 +51,7 @@ describe('the published schema', () => {
     expect(trailSpecSchema.additionalProperties).toBe(false);
   });
 
-  it('is what shared/generated/trail-spec-validator.ts was generated from (run `npm run gen` after editing it)', () => {
+  it('is what shared/core/generated/trail-spec-validator.ts was generated from (run `npm run gen` after editing it)', () => {
     expect(readFileSync(GENERATED_VALIDATOR, 'utf8')).toBe(validatorSource());
   });
 

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
-import { createLogger } from '../shared/log';
+import { createLogger } from '../shared/platform/log';
 import { fcContextCredentials } from '../shared/cloud/credentials';
 import { BASELINE, FN_MEMBERS, FN_MGMT, HTTP_TOKEN, fullSpec, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
 

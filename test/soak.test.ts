@@ -16,10 +16,10 @@ import { faultTally, setFaults } from '../emulator/faults';
 import type { SeedFile } from '../emulator/state';
 import { createCloud } from '../shared/cloud';
 import { staticCredentials } from '../shared/cloud/credentials';
-import { mapSettled } from '../shared/concurrency';
-import { DOCUMENTED_ERRORS, PROJECT_ERRORS, ProvisionError } from '../shared/errors';
-import { ensureTrail } from '../shared/provisioner';
-import { CONSISTENCY_CODES } from '../shared/retry';
+import { mapSettled } from '../shared/core/concurrency';
+import { DOCUMENTED_ERRORS, PROJECT_ERRORS, ProvisionError } from '../shared/core/errors';
+import { ensureTrail } from '../shared/core/provisioner';
+import { CONSISTENCY_CODES } from '../shared/core/retry';
 
 const REGIONS = ['cn-hangzhou', 'cn-shanghai', 'cn-beijing', 'cn-shenzhen'];
 const ACCOUNTS = Array.from({ length: 50 }, (_, i) => `3${String(i + 1).padStart(15, '0')}`);

@@ -17,7 +17,7 @@ import { endpointFor } from '../shared/cloud/endpoints';
 import { createRamClient, trustedServicesOf } from '../shared/cloud/ram';
 import { createStsClient } from '../shared/cloud/sts';
 import type { CloudCredentials } from '../shared/cloud/types';
-import { ProvisionError } from '../shared/errors';
+import { ProvisionError } from '../shared/core/errors';
 
 const MGMT = '1000000000000001';
 const MEMBER_A = '2000000000000001';

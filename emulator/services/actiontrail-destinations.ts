@@ -21,7 +21,7 @@
  *
  * Checks run for every destination before anything is created, so a failed call changes nothing.
  */
-import { PROJECT_ERRORS } from '../../shared/errors';
+import { PROJECT_ERRORS } from '../../shared/core/errors';
 import { findRole, type EmuAccount, type EmuBucket, type EmuSlsProject, type World } from '../state';
 import { EmuError } from '../types';
 import { apiTime, atError, parseOdpsArn, parseRoleArn, parseSlsArn, type ProjectRef } from './actiontrail-params';

@@ -4,7 +4,7 @@
  * Everything here is pure (no World access): formats only. Existence and access checks of the
  * destinations live in actiontrail-destinations.ts.
  */
-import { DOCUMENTED_ERRORS, type DocumentedCode } from '../../shared/errors';
+import { DOCUMENTED_ERRORS, type DocumentedCode } from '../../shared/core/errors';
 import { EmuError } from '../types';
 
 /** An EmuError carrying a documented ActionTrail code, its status and its documented message. */

@@ -7,9 +7,9 @@
  *   {kind: "remediation-batch", runId, accounts, regions, dryRun, batchIndex?, batchCount?}.
  * - A manual invocation: the overrides object itself, or an empty event.
  */
-import { REGION } from '../../shared/config';
-import { ProvisionError } from '../../shared/errors';
-import type { BatchPayload, RunOptions } from '../../shared/remediation';
+import { REGION } from '../../shared/platform/config';
+import { ProvisionError } from '../../shared/core/errors';
+import type { BatchPayload, RunOptions } from '../../shared/triggers/remediation';
 
 export interface TimerEvent {
   triggerTime?: string;

@@ -1,17 +1,17 @@
 /**
  * FC 3.0 function for scheduled compliance remediation (timer trigger) and its fan-out worker
- * (async invocations of the same function). Parses the event, runs shared/remediation.ts, logs
+ * (async invocations of the same function). Parses the event, runs shared/triggers/remediation.ts, logs
  * the report (JSON and text summary) and returns it. A batch (fan-out worker) invocation with a
  * retryable failure (throttling, 5xx, the deadline) then throws, so FC's async retry runs the
  * batch again (idempotent) and its failure destination receives it when retries run out; the
  * timer run does not (its next run is the retry).
  */
-import { ProvisionError } from '../../shared/errors';
+import { ProvisionError } from '../../shared/core/errors';
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
-import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
-import { createLogger, type Logger } from '../../shared/log';
-import { runBatch, runRemediation } from '../../shared/remediation';
-import { formatReport, type Report } from '../../shared/report';
+import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/platform/config';
+import { createLogger, type Logger } from '../../shared/platform/log';
+import { runBatch, runRemediation } from '../../shared/triggers/remediation';
+import { formatReport, type Report } from '../../shared/triggers/report';
 import type { CredentialsProvider } from '../../shared/cloud/types';
 import { parseRemediationEvent } from './event';
 

@@ -7,7 +7,7 @@
  * {statusCode, headers, body, isBase64Encoded}.
  */
 import { randomUUID } from 'node:crypto';
-import type { HttpRequest, HttpResponse } from '../../shared/selfservice';
+import type { HttpRequest, HttpResponse } from '../../shared/triggers/selfservice';
 
 export interface FcHttpEvent {
   version?: string;

@@ -1,12 +1,12 @@
 /**
  * FC 3.0 function for the self-service HTTP API (HTTP trigger). Maps the trigger event to a
- * plain request, lets shared/selfservice.ts answer it, and maps the answer back.
+ * plain request, lets shared/triggers/selfservice.ts answer it, and maps the answer back.
  */
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
-import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
-import { ProvisionError } from '../../shared/errors';
-import { createLogger, type Logger } from '../../shared/log';
-import { handleHttp } from '../../shared/selfservice';
+import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/platform/config';
+import { ProvisionError } from '../../shared/core/errors';
+import { createLogger, type Logger } from '../../shared/platform/log';
+import { handleHttp } from '../../shared/triggers/selfservice';
 import type { CredentialsProvider } from '../../shared/cloud/types';
 import { parseHttpEvent, toFcResponse, type FcHttpResponse } from './event';
 

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { FcContext } from '../../shared/config';
+import type { FcContext } from '../../shared/platform/config';
 import type { FcHttpEvent, FcHttpResponse } from './event';
 
 export type FcHttpHandler = (event: Buffer, context: FcContext) => Promise<FcHttpResponse>;

@@ -19,9 +19,9 @@
  *    "CreateResourceAccount", the new id in data.responseElements.Account.AccountId (the
  *    CreateResourceAccount response). The configured baseline is applied to it.
  */
-import { REGION } from '../../shared/config';
-import { ProvisionError } from '../../shared/errors';
-import type { VendingRequest } from '../../shared/vending';
+import { REGION } from '../../shared/platform/config';
+import { ProvisionError } from '../../shared/core/errors';
+import type { VendingRequest } from '../../shared/triggers/vending';
 
 export const ACCOUNT_VENDED_TYPE = 'trail-provisioner:AccountVending:AccountVended';
 export const RD_SOURCE = 'acs.resourcemanager';

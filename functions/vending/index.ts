@@ -1,15 +1,15 @@
 /**
  * FC 3.0 function for account vending (EventBridge trigger). Parses the CloudEvent(s), hands
- * each to shared/vending.ts, logs the outcome and returns it. A failed spec (or a malformed event)
+ * each to shared/triggers/vending.ts, logs the outcome and returns it. A failed spec (or a malformed event)
  * fails the invocation, so FC's async retry and dead-letter destination take over (succeeded specs
  * are kept; re-runs converge). With TRAIL_VENDING_FAIL_ON=retryable only retryable failures
  * (throttling, 5xx, unexpected errors) do; the others, which every retry would repeat, are returned
  * with ok:false and logged at error level.
  */
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
-import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/config';
-import { createLogger, type Logger } from '../../shared/log';
-import { assertVended, failsInvocation, rejectedVending, vendAccount, type VendingRequest, type VendingResult } from '../../shared/vending';
+import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/platform/config';
+import { createLogger, type Logger } from '../../shared/platform/log';
+import { assertVended, failsInvocation, rejectedVending, vendAccount, type VendingRequest, type VendingResult } from '../../shared/triggers/vending';
 import type { CredentialsProvider } from '../../shared/cloud/types';
 import { eventOrigin, parseCloudEvents, toVendingRequest, type CloudEvent } from './event';
 

@@ -15,7 +15,7 @@
  * - Booleans go out as "true"/"false"; responses are normalised to real booleans and numbers.
  */
 import type OpenApi from '@alicloud/openapi-core';
-import { DESTINATION_FIELDS, type EventRW, type TrailLoggingStatus, type TrailRecord, type TrailSpec, type TrailStatus } from '../spec';
+import { DESTINATION_FIELDS, type EventRW, type TrailLoggingStatus, type TrailRecord, type TrailSpec, type TrailStatus } from '../core/spec';
 import { sdkConfig } from './sdk-config';
 import { loadOpenApi, once } from './sdks';
 import type { ClientOptions } from './options';

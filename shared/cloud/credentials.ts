@@ -9,7 +9,7 @@
  */
 import type Credential from '@alicloud/credentials';
 import type { DefaultCredentialsProvider } from '@alicloud/credentials';
-import { registerSecret } from '../log';
+import { registerSecret } from '../platform/log';
 import { loadCredentials } from './sdks';
 import type { CloudCredentials, CredentialsProvider } from './types';
 
@@ -32,7 +32,7 @@ export function defaultCredentials(): CredentialsProvider {
 /**
  * FC passes the function role's STS credentials in context.credentials. Their secret and token
  * are registered with the logger, so they are masked by value wherever they would appear in a
- * log line (as AssumeRole credentials are, shared/accounts.ts).
+ * log line (as AssumeRole credentials are, shared/platform/accounts.ts).
  */
 export function fcContextCredentials(context: {
   credentials?: { accessKeyId?: string; accessKeySecret?: string; securityToken?: string };

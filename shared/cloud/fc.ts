@@ -15,7 +15,7 @@
  */
 import { Readable } from 'node:stream';
 import type FcClient from '@alicloud/fc20230330';
-import { ProvisionError } from '../errors';
+import { ProvisionError } from '../core/errors';
 import { sdkConfig } from './sdk-config';
 import { loadFc, once } from './sdks';
 import type { ClientOptions } from './options';

@@ -20,7 +20,7 @@ import { endpointFor } from './endpoints';
 import { fromSdkError } from './sdk-error';
 import { loadOss } from './sdks';
 import type { CloudCredentials, Existence, OssApi } from './types';
-import type { ProvisionError } from '../errors';
+import type { ProvisionError } from '../core/errors';
 
 export interface OssClient extends OssApi {
   /** GetObject as UTF-8 text; undefined when the object (NoSuchKey) does not exist. */

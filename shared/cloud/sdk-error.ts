@@ -3,7 +3,7 @@
  * status, the request id, and whether retrying can help. Never copies headers, request
  * signatures or credentials into the message.
  */
-import { ProvisionError } from '../errors';
+import { ProvisionError } from '../core/errors';
 
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ReadTimeout', 'ConnectTimeout']);
 

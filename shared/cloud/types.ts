@@ -5,7 +5,7 @@
  * Alibaba Cloud SDK clients; the core never touches an SDK directly. One Cloud is bound to one
  * account (its credentials) and one region (the ActionTrail endpoint called = HomeRegion).
  */
-import type { TrailLoggingStatus, TrailRecord, TrailSpec } from '../spec';
+import type { TrailLoggingStatus, TrailRecord, TrailSpec } from '../core/spec';
 
 /** Static or temporary credentials. Secrets never leave the client modules (not logged, not returned). */
 export interface CloudCredentials {

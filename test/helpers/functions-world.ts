@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Emulator } from '../../emulator/server';
 import type { SeedFile } from '../../emulator/state';
 import { staticCredentials } from '../../shared/cloud/credentials';
-import type { Logger } from '../../shared/log';
+import type { Logger } from '../../shared/platform/log';
 import { createHandler as createVending } from '../../functions/vending';
 import { createHandler as createSelfService } from '../../functions/selfservice';
 import { createHandler as createRemediation } from '../../functions/remediation';

@@ -10,8 +10,8 @@
  * Documented validation errors are never retried.
  */
 import { ProvisionError } from './errors';
-import { fromSdkError } from './cloud/sdk-error';
-import type { Logger } from './log';
+import { fromSdkError } from '../cloud/sdk-error';
+import type { Logger } from '../platform/log';
 
 export const CONSISTENCY_CODES: ReadonlySet<string> = new Set([
   'InsufficientBucketPolicyException',

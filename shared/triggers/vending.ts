@@ -14,17 +14,17 @@
  * failure (TRAIL_VENDING_FAIL_ON=any, the default), or only retryable ones (=retryable; an invalid
  * spec or a missing bucket fails the same way on every retry).
  */
-import { assumeRoleCredentials, memberRoleArn } from './accounts';
-import { createCloud } from './cloud';
-import { mapSettled } from './concurrency';
-import { REGION, loadBaseline, type Config } from './config';
-import { ProvisionError, type FieldError } from './errors';
-import { silentLogger, type Logger } from './log';
-import { ensureValidTrail, type EnsureResult } from './provisioner';
-import { validateSpecs } from './schema';
-import type { ClientOptions } from './cloud/options';
-import type { CredentialsProvider } from './cloud/types';
-import type { TrailSpec } from './spec';
+import { memberCredentials } from '../platform/accounts';
+import { createCloud } from '../cloud';
+import { mapSettled } from '../core/concurrency';
+import { REGION, loadBaseline, type Config } from '../platform/config';
+import { ProvisionError, errorSummary, isRetryableFailure, type FieldError } from '../core/errors';
+import { silentLogger, type Logger } from '../platform/log';
+import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
+import { validateSpecs } from '../core/schema';
+import type { ClientOptions } from '../cloud/options';
+import type { CredentialsProvider } from '../cloud/types';
+import type { TrailSpec } from '../core/spec';
 
 export interface VendingRequest {
   /** The member account to provision. */
@@ -86,23 +86,6 @@ export interface VendingResult {
   retryable: boolean;
 }
 
-/** An error's code and message, with nothing else (no stack, no cause chain, no secrets). */
-export function errorSummary(e: unknown): { Code: string; Message: string; RequestId?: string } {
-  if (e instanceof ProvisionError) return { Code: e.code, Message: e.message, ...(e.requestId ? { RequestId: e.requestId } : {}) };
-  return { Code: 'InternalError', Message: 'The request processing has failed due to some unknown error.' };
-}
-
-/**
- * Whether a failure is worth another invocation: throttling, 5xx and network errors
- * (ProvisionError.retryable), anything that is not a ProvisionError, and 5xx project errors
- * (InvalidConfiguration, TrailNotLoggingException, InternalError). Documented 4xx errors
- * (validation, missing destination, denied access, quota) fail the same way on every retry.
- */
-export function isRetryableFailure(e: unknown): boolean {
-  if (!(e instanceof ProvisionError)) return true;
-  return e.retryable || e.status >= 500;
-}
-
 /** The result for a request rejected before any spec ran. */
 export function rejectedVending(
   req: { accountId: string; origin: string; eventId?: string },
@@ -122,13 +105,6 @@ export function rejectedVending(
     error: { ...errorSummary(e), ...fields },
     retryable: isRetryableFailure(e),
   };
-}
-
-/** Credentials in `accountId` by AssumeRole of the configured member role. */
-export function memberCredentials(config: Config, base: CredentialsProvider, accountId: string, env?: NodeJS.ProcessEnv): CredentialsProvider {
-  return assumeRoleCredentials({ region: config.region, credentials: base, env }, memberRoleArn(accountId, config.memberRole), {
-    sessionName: 'trail-provisioner-vending',
-  });
 }
 
 /** The specs a request applies, validated; throws (400, every failing field) before any write. */

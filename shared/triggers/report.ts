@@ -3,8 +3,8 @@
  * fixed, what failed with its Code/Message, per-account details) and a short text summary for
  * humans (logs, notifications). Pure: built from per-account results, no I/O.
  */
-import type { Action, Classification } from './planner';
-import type { TrailLoggingStatus, TrailSpec } from './spec';
+import type { Action, Classification } from '../core/planner';
+import type { TrailLoggingStatus, TrailSpec } from '../core/spec';
 
 /** One trail spec in one account and region. */
 export interface TrailOutcome {

@@ -9,7 +9,7 @@
  *   GET  /trails/{name}            the trail, its Status, IsLogging and last delivery errors
  *   POST /trails/{name}/logging    StartLogging
  *
- * Every cloud call is retried on throttling, 5xx and network errors (shared/retry.ts) until the
+ * Every cloud call is retried on throttling, 5xx and network errors (shared/core/retry.ts) until the
  * request's deadline, so one throttled call does not become a user-facing error.
  *
  * Every route but /healthz needs `Authorization: Bearer <token>` (constant-time digest match)
@@ -20,15 +20,15 @@
  * stack trace.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { createCloud } from './cloud';
-import { tokenDigest, type Config } from './config';
-import { ProvisionError } from './errors';
-import { silentLogger, type Logger } from './log';
-import { ensureTrail } from './provisioner';
-import { retrier, type Call } from './retry';
-import { trailSpecSchema } from './schema';
-import { memberCredentials } from './vending';
-import type { Cloud, CredentialsProvider } from './cloud/types';
+import { createCloud } from '../cloud';
+import { tokenDigest, type Config } from '../platform/config';
+import { ProvisionError } from '../core/errors';
+import { silentLogger, type Logger } from '../platform/log';
+import { ensureTrail } from '../core/provisioner';
+import { retrier, type Call } from '../core/retry';
+import { trailSpecSchema } from '../core/schema';
+import { memberCredentials } from '../platform/accounts';
+import type { Cloud, CredentialsProvider } from '../cloud/types';
 
 export interface HttpRequest {
   method: string;

@@ -11,12 +11,12 @@
  * (it classifies as not-logging).
  */
 import { ProvisionError } from './errors';
-import { silentLogger, type Logger } from './log';
+import { silentLogger, type Logger } from '../platform/log';
 import { plan as makePlan, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
 import { retrier, type RetryPolicy } from './retry';
 import { validateSpec } from './schema';
-import type { Cloud } from './cloud/types';
+import type { Cloud } from '../cloud/types';
 import type { TrailLoggingStatus, TrailRecord, TrailSpec } from './spec';
 
 export interface EnsureOptions {

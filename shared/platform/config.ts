@@ -9,12 +9,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ProvisionError } from './errors';
+import { ProvisionError } from '../core/errors';
 import { DEFAULT_MEMBER_ROLE } from './accounts';
-import { validateSpecs } from './schema';
-import { createOssClient } from './cloud/oss';
-import type { ClientOptions } from './cloud/options';
-import type { TrailSpec } from './spec';
+import { validateSpecs } from '../core/schema';
+import { createOssClient } from '../cloud/oss';
+import type { ClientOptions } from '../cloud/options';
+import type { TrailSpec } from '../core/spec';
 
 /** The FC 3.0 Node.js runtime context (the fields this project reads). */
 export interface FcContext {

@@ -3,10 +3,11 @@
  * ResourceDirectoryAccountAccessRole), with the temporary credentials cached until shortly
  * before they expire and refreshed on demand.
  */
-import { createStsClient } from './cloud/sts';
+import { createStsClient } from '../cloud/sts';
 import { registerSecret } from './log';
-import type { ClientOptions } from './cloud/options';
-import type { CredentialsProvider, CloudCredentials } from './cloud/types';
+import type { ClientOptions } from '../cloud/options';
+import type { CredentialsProvider, CloudCredentials } from '../cloud/types';
+import type { Config } from './config';
 
 export const DEFAULT_MEMBER_ROLE = 'ResourceDirectoryAccountAccessRole';
 
@@ -41,4 +42,11 @@ export function assumeRoleCredentials(
       });
     return pending;
   };
+}
+
+/** Credentials in `accountId` by AssumeRole of the configured member role. */
+export function memberCredentials(config: Config, base: CredentialsProvider, accountId: string, env?: NodeJS.ProcessEnv): CredentialsProvider {
+  return assumeRoleCredentials({ region: config.region, credentials: base, env }, memberRoleArn(accountId, config.memberRole), {
+    sessionName: 'trail-provisioner-vending',
+  });
 }

@@ -103,3 +103,20 @@ export class ProvisionError extends Error {
 export function isProvisionError(e: unknown): e is ProvisionError {
   return e instanceof ProvisionError;
 }
+
+/** An error's code and message, with nothing else (no stack, no cause chain, no secrets). */
+export function errorSummary(e: unknown): { Code: string; Message: string; RequestId?: string } {
+  if (e instanceof ProvisionError) return { Code: e.code, Message: e.message, ...(e.requestId ? { RequestId: e.requestId } : {}) };
+  return { Code: 'InternalError', Message: 'The request processing has failed due to some unknown error.' };
+}
+
+/**
+ * Whether a failure is worth another invocation: throttling, 5xx and network errors
+ * (ProvisionError.retryable), anything that is not a ProvisionError, and 5xx project errors
+ * (InvalidConfiguration, TrailNotLoggingException, InternalError). Documented 4xx errors
+ * (validation, missing destination, denied access, quota) fail the same way on every retry.
+ */
+export function isRetryableFailure(e: unknown): boolean {
+  if (!(e instanceof ProvisionError)) return true;
+  return e.retryable || e.status >= 500;
+}

@@ -1,6 +1,6 @@
 /**
  * Trail spec validation: the published JSON Schema (schemas/trail-spec.schema.json), compiled
- * ahead of time by ajv into shared/generated/trail-spec-validator.ts (scripts/gen-validator.ts,
+ * ahead of time by ajv into shared/core/generated/trail-spec-validator.ts (scripts/gen-validator.ts,
  * `npm run gen`; a test keeps the two in step), and the mapping from ajv errors to a
  * ProvisionError carrying the documented CreateTrail code and every failing field as a JSON
  * pointer. Compiled ahead rather than at load: a cold start then loads neither ajv's compiler
@@ -11,8 +11,8 @@
  * known CreateTrail parameters; "__proto__" / "constructor" keys are plain unknown fields.
  */
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import specSchemaJson from '../schemas/trail-spec.schema.json';
-import batchSchemaJson from '../schemas/trail-spec-batch.schema.json';
+import specSchemaJson from '../../schemas/trail-spec.schema.json';
+import batchSchemaJson from '../../schemas/trail-spec-batch.schema.json';
 import { DOCUMENTED_ERRORS, ProvisionError, type DocumentedCode, type FieldError } from './errors';
 import { SPEC_FIELDS, type TrailSpec } from './spec';
 import validateGenerated from './generated/trail-spec-validator';

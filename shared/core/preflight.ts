@@ -9,7 +9,7 @@
  */
 import { ProvisionError } from './errors';
 import { parseMaxComputeProjectArn, parseRoleArn, parseSlsProjectArn } from './arn';
-import type { Cloud, Existence } from './cloud/types';
+import type { Cloud, Existence } from '../cloud/types';
 import type { Call } from './retry';
 import type { TrailSpec } from './spec';
 

@@ -20,21 +20,21 @@
  * dispatch; each batch invocation remediates its accounts and reports them.
  */
 import { randomUUID } from 'node:crypto';
-import { createCloud } from './cloud';
-import { createFcClient } from './cloud/fc';
-import { createOssClient } from './cloud/oss';
-import { createResourceManagerClient } from './cloud/resourcemanager';
-import { createStsClient } from './cloud/sts';
-import { chunk, mapSettled } from './concurrency';
-import { loadBaseline, type Config } from './config';
-import { ProvisionError } from './errors';
-import { silentLogger, type Logger } from './log';
-import { ensureValidTrail, type EnsureResult } from './provisioner';
-import { retrier } from './retry';
+import { createCloud } from '../cloud';
+import { createFcClient } from '../cloud/fc';
+import { createOssClient } from '../cloud/oss';
+import { createResourceManagerClient } from '../cloud/resourcemanager';
+import { createStsClient } from '../cloud/sts';
+import { chunk, mapSettled } from '../core/concurrency';
+import { loadBaseline, type Config } from '../platform/config';
+import { ProvisionError, errorSummary, isRetryableFailure } from '../core/errors';
+import { silentLogger, type Logger } from '../platform/log';
+import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
+import { retrier } from '../core/retry';
 import { buildReport, deliveryProblem, formatReport, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
-import { errorSummary, isRetryableFailure, memberCredentials } from './vending';
-import type { CredentialsProvider } from './cloud/types';
-import type { TrailSpec } from './spec';
+import { memberCredentials } from '../platform/accounts';
+import type { CredentialsProvider } from '../cloud/types';
+import type { TrailSpec } from '../core/spec';
 
 /** The async payload one worker invocation receives. */
 export interface BatchPayload {
