@@ -18,14 +18,17 @@
  *
  * Nothing is external. The one native addon in the tree (lz4-napi, pulled in by the SLS SDK's gateway)
  * cannot be inlined into JavaScript, so `.node` files use esbuild's `copy` loader: the binary is copied
- * beside the code and the require is rewritten to it. That binary is the build host's platform, so
- * build on linux x64 (glibc), as FC runs; buildAll warns otherwise.
+ * beside the code and the require is rewritten to it. That binary is always the linux-x64-gnu one FC
+ * runs, whatever the build host (scripts/native-target.ts: installed, cached, or fetched from the npm
+ * registry at the locked version and integrity); without it the build fails before writing anything,
+ * and every `.node` file that lands in a bundle is checked to be an ELF x86-64 glibc object.
  *
  * Run with `npm run build`; `buildAll()` is exported for tests and benchmarks.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { checkBinary, nativeFilesIn, nativeTargetPlugin, NativeTargetError, resolveNativeBinaries, type NativeBinaries, type NativeOptions } from './native-target';
 
 /** The deployed functions: each is a resource of the same name in s.yaml. */
 export const FUNCTION_NAMES = ['vending', 'selfservice', 'remediation'] as const;
@@ -39,6 +42,12 @@ export interface BuildOptions {
   functions?: readonly string[];
   /** Receives progress and warning lines (default: none; the CLI prints them). */
   log?: (line: string) => void;
+  /**
+   * Where the linux-x64-gnu native binaries come from (scripts/native-target.ts): the node_modules
+   * to look in, the cache, how to fetch, and the build host named in messages (tests pretend to be
+   * another host with these).
+   */
+  native?: Omit<NativeOptions, 'rootDir' | 'log'>;
 }
 
 export interface BundleSize {
@@ -81,19 +90,15 @@ export async function buildAll(opts: BuildOptions = {}): Promise<BundleSize[]> {
         'Each function needs functions/<name>/index.ts exporting handler(event, context).',
     );
   }
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    log(
-      `warning: building on ${process.platform}/${process.arch}; native addons copied into the bundle ` +
-        'match this host, while Function Compute runs linux/x64. Build on linux x64 for deployment.',
-    );
-  }
+  // FC's binaries first: a build that cannot have them writes nothing.
+  const binaries = resolveNativeBinaries({ ...opts.native, rootDir, log });
 
   // One esbuild run per function: copied assets (native addons) land beside that function's
   // index.js, inside the directory FC uploads, and nothing is shared between functions.
-  return Promise.all(names.map((name) => buildOne(rootDir, name, path.join(outDir, name), log)));
+  return Promise.all(names.map((name) => buildOne(rootDir, name, path.join(outDir, name), log, binaries)));
 }
 
-async function buildOne(rootDir: string, name: string, dir: string, log: (line: string) => void): Promise<BundleSize> {
+async function buildOne(rootDir: string, name: string, dir: string, log: (line: string) => void, binaries: NativeBinaries): Promise<BundleSize> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const result = await build({
@@ -115,9 +120,14 @@ async function buildOne(rootDir: string, name: string, dir: string, log: (line: 
     sourcemap: 'linked',
     external: [],
     loader: { '.node': 'copy' },
+    plugins: [nativeTargetPlugin(binaries)],
     logLevel: 'silent',
   });
   for (const warning of result.warnings) log(`warning: ${name}: ${warning.text}`);
+  for (const file of nativeFilesIn(dir)) {
+    const wrong = checkBinary(readFileSync(path.join(dir, file)));
+    if (wrong) throw new NativeTargetError(`Cannot build ${name}: ${file} would not load on Function Compute (linux x64, glibc): ${wrong}.`);
+  }
   // FC (and node) run the .js files of this directory as ES modules.
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
   return sizesOf(name, dir);
