@@ -180,5 +180,14 @@ function log(world: World, req: EmuRequest | undefined, status: number, code: st
     code,
     startedAt: started,
     at: Date.now(),
+    request: req && {
+      region: req.region,
+      method: req.method,
+      path: req.bucket && req.path === `/${req.bucket}` ? '/' : req.bucket && req.path.startsWith(`/${req.bucket}/`) ? req.path.slice(req.bucket.length + 1) : req.path,
+      query: Object.keys(req.query),
+      params: Object.fromEntries(Object.entries(req.params).filter(([k]) => !/signature|accesskey|securitytoken/i.test(k))),
+      bucket: req.bucket,
+      project: req.project,
+    },
   });
 }

@@ -181,6 +181,12 @@ export interface CallLogEntry {
   startedAt: number;
   /** When it was answered (epoch ms). */
   at: number;
+  /**
+   * What the request named, for tests that authorize calls as RAM would (test/policies.test.ts):
+   * region, path (without the OSS bucket), query parameter names, RPC parameters (signature and
+   * credential parameters left out), and the OSS bucket / SLS project.
+   */
+  request?: { region: string; method: string; path: string; query: string[]; params: Record<string, string>; bucket?: string; project?: string };
 }
 
 export interface World {

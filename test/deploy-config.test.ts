@@ -17,6 +17,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createEmulator } from '../emulator/server';
 import { buildAll, entryFor, FUNCTION_NAMES, type BundleSize } from '../scripts/build';
+import { runDeployCheck } from '../scripts/deploy-check';
+import { checkSchema, patternMatches } from '../scripts/deploy-plan';
 import { silentLogger, type Logger } from '../shared/platform/log';
 import { ACCOUNT_VENDED_TYPE } from '../functions/vending/event';
 import { FN_MEMBERS, FN_MGMT, FN_REGION, HTTP_TOKEN, fnKey, fullSpec, functionsEnv, functionsSeed } from './helpers/functions-world';
@@ -80,9 +82,9 @@ describe('s.yaml as written', () => {
 
   it('uses only the s magic variables it defines, and defines none it does not use', () => {
     const expressions = [...RAW.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!);
-    const unknownKinds = expressions.filter((e) => !/^(vars\.[A-Za-z][A-Za-z0-9_]*|env\('[A-Z0-9_]+', '[^']*'\)|config\('AccountID'\))$/.test(e));
+    const unknownKinds = expressions.filter((e) => !/^(vars\.[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?|env\('[A-Z0-9_]+', '[^']*'\)|config\('AccountID'\))$/.test(e));
     expect(unknownKinds).toEqual([]);
-    const referenced = new Set(expressions.filter((e) => e.startsWith('vars.')).map((e) => e.slice('vars.'.length)));
+    const referenced = new Set(expressions.filter((e) => e.startsWith('vars.')).map((e) => e.slice('vars.'.length).split('.')[0]!));
     const defined = new Set(Object.keys(written.vars));
     expect([...referenced].filter((v) => !defined.has(v))).toEqual([]);
     expect([...defined].filter((v) => !referenced.has(v))).toEqual([]);
@@ -177,13 +179,41 @@ describe('s.yaml as rendered by `s preview`', () => {
     expect(Object.keys(rendered.resources).sort()).toEqual([...FUNCTION_NAMES].sort());
   });
 
-  it('names the functions <prefix>-<name> and runs them under the fc role of the deploying account', () => {
+  it('names the functions <prefix>-<name> and runs each under its own role (vars.roles) in the deploying account', () => {
+    const roles = rendered.vars['roles'] as Record<string, string>;
+    expect(Object.keys(roles).sort()).toEqual([...FUNCTION_NAMES].sort());
     for (const name of FUNCTION_NAMES) {
       const props = propsOf(rendered, name);
       expect(props['functionName']).toBe(`trail-provisioner-${name}`);
-      expect(props['role']).toBe(`acs:ram::${ACCOUNT_ID}:role/trail-provisioner-fc`);
+      expect(props['role']).toBe(roles[name]);
+      expect(props['role']).toBe(`acs:ram::${ACCOUNT_ID}:role/trail-provisioner-${name}`);
       expect(props['region']).toBe('cn-hangzhou');
     }
+    expect(new Set(FUNCTION_NAMES.map((n) => propsOf(rendered, n)['role'])).size).toBe(FUNCTION_NAMES.length);
+  });
+
+  it('passes the vendored fc3 schema as `s verify` checks it, and every trigger config strictly against its type', () => {
+    expect(checkSchema(rendered)).toEqual([]);
+  });
+
+  it('the strict check catches what fc3 schema alone lets through (an EventBridge trigger without sink, run options, source parameters)', () => {
+    const broken = structuredClone(rendered);
+    const config = propsOf(broken, 'vending')['triggers'][0].triggerConfig;
+    delete config.eventSinkConfig;
+    delete config.runOptions;
+    delete config.eventSourceConfig.eventSourceParameters;
+    const problems = checkSchema(broken);
+    for (const missing of ['eventSinkConfig', 'runOptions', 'eventSourceParameters']) expect(problems.join('\n')).toMatch(new RegExp(`vending: /triggers/0/triggerConfig \\(rd-account-created, eventbridge\\).*${missing}.*IEventBridge, strict`));
+    // A typo and a config of another trigger type are refused too; the props themselves still follow fc3's schema.
+    const typo = structuredClone(rendered);
+    propsOf(typo, 'selfservice')['triggers'][0].triggerConfig.authTpye = 'function';
+    expect(checkSchema(typo).join('\n')).toMatch(/selfservice: \/triggers\/0\/triggerConfig \(http, http\).*additionalProperty.*authTpye/);
+    const mixed = structuredClone(rendered);
+    propsOf(mixed, 'remediation')['triggers'][0].triggerType = 'http';
+    expect(checkSchema(mixed).join('\n')).toMatch(/remediation: \/triggers\/0\/triggerConfig \(sweep, http\)/);
+    const memory = structuredClone(rendered);
+    propsOf(memory, 'vending')['memorySize'] = 500;
+    expect(checkSchema(memory).join('\n')).toMatch(/vending: \/memorySize must be multiple of 64/);
   });
 
   it('gives each function environment variables FC accepts and shared/platform/config.ts loads', async () => {
@@ -200,7 +230,8 @@ describe('s.yaml as rendered by `s preview`', () => {
       expect(bytes, `${name} environment size`).toBeLessThanOrEqual(4096);
       const config = loadConfig(env);
       expect(config.region).toBe(propsOf(rendered, name)['region']);
-      expect(config.baseline.kind).toBe('inline');
+      // Self-service never applies the baseline (its callers send their specs).
+      expect(config.baseline.kind).toBe(name === 'selfservice' ? 'none' : 'inline');
     }
     const remediation = loadConfig(propsOf(rendered, 'remediation')['environmentVariables']);
     expect(remediation.accounts).toEqual({ kind: 'rd' });
@@ -224,10 +255,19 @@ describe('s.yaml as rendered by `s preview`', () => {
     const events = await import('../functions/vending/event');
     const [rd, vending] = triggersOf(rendered, 'vending');
     const rdPattern = JSON.parse(rd!['triggerConfig'].eventRuleFilterPattern);
-    expect(rdPattern.source).toEqual([events.RD_SOURCE]);
-    expect(rdPattern.type).toEqual([events.RD_API_CALL_TYPE]);
+    expect(rdPattern).toEqual(JSON.parse(String(rendered.vars['rdAccountCreatedPattern'])));
+    // The documented ActionTrail event types (EventBridge "ActionTrail events"), and only ones the parser accepts.
+    expect(rdPattern.type).toEqual(['actiontrail:ActionTrail:ApiCall', 'actiontrail:ActionTrail:ConsoleOperation']);
+    for (const type of rdPattern.type) expect(events.RD_API_CALL_TYPES.has(type)).toBe(true);
     expect([...rdPattern.data.eventName].sort()).toEqual([...events.RD_ACCOUNT_CREATED_EVENTS].sort());
     expect(rd!['triggerConfig'].eventSourceConfig.eventSourceType).toBe('Default');
+    // An ActionTrail record of CreateResourceAccount, shaped as the doc's ApiCall sample: matched and accepted.
+    for (const type of rdPattern.type) {
+      const event = { id: 'evt-1', specversion: '1.0', source: 'acs.actiontrail', type, data: { eventName: 'CreateResourceAccount', eventType: 'ApiCall', serviceName: 'ResourceManager', isGlobal: true, responseElements: { Account: { AccountId: '1234567890123457' } } } };
+      expect(patternMatches(rdPattern, event), type).toBe(true);
+      expect(events.toVendingRequest(event, 'x')).toMatchObject({ accountId: '1234567890123457', origin: 'resource-directory' });
+    }
+    expect(patternMatches(rdPattern, { type: 'actiontrail:ActionTrail:ApiCall', data: { eventName: 'CreateCloudAccount' } })).toBe(false);
 
     const vendingPattern = JSON.parse(vending!['triggerConfig'].eventRuleFilterPattern);
     const env = propsOf(rendered, 'vending')['environmentVariables'];
@@ -235,6 +275,53 @@ describe('s.yaml as rendered by `s preview`', () => {
     expect(vendingPattern.type).toEqual([events.ACCOUNT_VENDED_TYPE]);
     expect(loadConfig(env).vendingSource).toBe(env.TRAIL_VENDING_SOURCE);
     expect(vending!['sourceArn']).toMatch(new RegExp(`^acs:eventbridge:cn-hangzhou:${ACCOUNT_ID}:eventbus/[^/]+/rule/[^/]+$`));
+  });
+
+  it('deploy:check passes on s.yaml, prints what a deploy would create, and fails on a wrong name', () => {
+    const ok = runDeployCheck(['--account', ACCOUNT_ID], {});
+    const text = ok.out.join('\n');
+    expect(ok.code, text).toBe(0);
+    expect(text).toMatch(/fc3 schema \(as s verify\) and strict trigger configs: OK/);
+    expect(text).toMatch(/policies\/\*\.json match this deployment: OK/);
+    for (const name of FUNCTION_NAMES) {
+      expect(text).toContain(`  trail-provisioner-${name}  [${name}] nodejs20`);
+      expect(text).toContain(`  acs:ram::${ACCOUNT_ID}:role/trail-provisioner-${name}  policy policies/${name}.json`);
+    }
+    expect(text).toMatch(/trail-provisioner-vending\/rd-account-created {2}eventbridge: default bus, async/);
+    expect(text).toMatch(/trail-provisioner-remediation\/sweep {2}timer: cron 0 17 \* \* \* \*/);
+    expect(text).toMatch(/note: vending: 2 EventBridge triggers.*--trigger <name>/);
+
+    // A prefix override renames the functions: the checked-in policies no longer fit and the check says which.
+    const renamed = runDeployCheck(['--account', ACCOUNT_ID], { TRAIL_PREFIX: 'other' });
+    expect(renamed.code).toBe(1);
+    expect(renamed.out.join('\n')).toMatch(/policies\/\*\.json differ from what this deployment needs: .*remediation\.json/);
+    // ... and --write-policies writes the ones it needs.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'policies-'));
+    try {
+      expect(runDeployCheck(['--account', ACCOUNT_ID, '--write-policies', dir], { TRAIL_PREFIX: 'other' }).code).toBe(0);
+      expect(readFileSync(path.join(dir, 'remediation.json'), 'utf8')).toContain('acs:fc:cn-hangzhou:*:functions/other-remediation');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    // A template whose worker is not the function itself, sharing a role, and with an RD pattern the parser refuses.
+    const bad = RAW.replace('TRAIL_WORKER_FUNCTION: ${vars.prefix}-remediation', 'TRAIL_WORKER_FUNCTION: trail-remediation')
+      .replace('role: ${vars.roles.selfservice}', 'role: ${vars.roles.vending}')
+      .replace('"type":["actiontrail:ActionTrail:ApiCall","actiontrail:ActionTrail:ConsoleOperation"]', '"type":["resourcemanager:Account:Created"]');
+    const badFile = path.join(ROOT, `s.check-${process.pid}.yaml`);
+    writeFileSync(badFile, bad);
+    try {
+      const failed = runDeployCheck(['--account', ACCOUNT_ID, '--template', badFile], {});
+      const out = failed.out.join('\n');
+      expect(failed.code).toBe(1);
+      expect(out).toMatch(/remediation: TRAIL_WORKER_FUNCTION trail-remediation is not the function itself \(trail-provisioner-remediation\)/);
+      expect(out).toMatch(/selfservice: role .*trail-provisioner-vending is not vars\.roles\.selfservice/);
+      expect(out).toMatch(/selfservice: shares its role/);
+      expect(out).toMatch(/vending\/rd-account-created: event types \["resourcemanager:Account:Created"\] are not ones functions\/vending\/event\.ts accepts/);
+      expect(out).toMatch(/deploy:check FAILED/);
+    } finally {
+      rmSync(badFile, { force: true });
+    }
   });
 
   it('sends failed asynchronous invocations to an MNS queue in the function region', () => {
@@ -370,5 +457,5 @@ describe('buildAll', () => {
     } finally {
       await emu.close();
     }
-  });
+  }, 120_000);
 });

@@ -11,13 +11,16 @@
  *
  * 2. Resource Directory member creation, as Alibaba Cloud publishes it: Resource Manager has no
  *    native "account created" event (its EventBridge events are only ResourceSharing and Config,
- *    https://www.alibabacloud.com/help/en/eventbridge/user-guide/resource-management-events);
- *    API calls reach EventBridge through ActionTrail with type "{service}:ActionTrail:ApiCall"
- *    and source "acs.{service}" (https://www.alibabacloud.com/help/en/eventbridge/user-guide/cloud-photos-events,
- *    https://www.alibabacloud.com/help/en/eventbridge/user-guide/actiontrail-events). So the event is
- *    source "acs.resourcemanager", type "resourcemanager:ActionTrail:ApiCall", data.eventName
- *    "CreateResourceAccount", the new id in data.responseElements.Account.AccountId (the
- *    CreateResourceAccount response). The configured baseline is applied to it.
+ *    https://www.alibabacloud.com/help/en/eventbridge/user-guide/resource-management-events).
+ *    ActionTrail publishes write API calls to EventBridge with the documented types
+ *    "actiontrail:ActionTrail:ApiCall" and "actiontrail:ActionTrail:ConsoleOperation"
+ *    (https://www.alibabacloud.com/help/en/eventbridge/user-guide/actiontrail-events), data being
+ *    the ActionTrail record: data.eventName "CreateResourceAccount", the new id in
+ *    data.responseElements.Account.AccountId (the CreateResourceAccount response). The legacy
+ *    "resourcemanager:ActionTrail:ApiCall" type (documented nowhere) is still accepted. The source
+ *    is not checked: the docs give no example of it for ActionTrail events. The configured baseline
+ *    is applied to the account. s.yaml's vars.rdAccountCreatedPattern selects these events;
+ *    `npm run deploy:check` checks it names only types and event names accepted here.
  */
 import { REGION } from '../../shared/platform/config';
 import { ProvisionError } from '../../shared/core/errors';
@@ -25,6 +28,9 @@ import type { VendingRequest } from '../../shared/triggers/vending';
 
 export const ACCOUNT_VENDED_TYPE = 'trail-provisioner:AccountVending:AccountVended';
 export const RD_SOURCE = 'acs.resourcemanager';
+/** The ActionTrail event types (EventBridge "ActionTrail events") a Resource Directory account creation may arrive as. */
+export const RD_API_CALL_TYPES: ReadonlySet<string> = new Set(['actiontrail:ActionTrail:ApiCall', 'actiontrail:ActionTrail:ConsoleOperation', 'resourcemanager:ActionTrail:ApiCall']);
+/** The undocumented type the first trigger used (still accepted); see RD_API_CALL_TYPES. */
 export const RD_API_CALL_TYPE = 'resourcemanager:ActionTrail:ApiCall';
 /** ActionTrail event names that create a member account immediately. */
 export const RD_ACCOUNT_CREATED_EVENTS: ReadonlySet<string> = new Set(['CreateResourceAccount']);
@@ -75,7 +81,7 @@ export function parseCloudEvents(event: Buffer | string): CloudEvent[] {
 /** Where an event comes from, for results and logs ("custom", "resource-directory" or "unsupported"), even when it is malformed. */
 export function eventOrigin(ev: CloudEvent, vendingSource: string): string {
   if (ev.source === vendingSource && ev.type === ACCOUNT_VENDED_TYPE) return 'custom';
-  if (ev.source === RD_SOURCE && ev.type === RD_API_CALL_TYPE) return 'resource-directory';
+  if (typeof ev.type === 'string' && RD_API_CALL_TYPES.has(ev.type)) return 'resource-directory';
   return 'unsupported';
 }
 
@@ -96,7 +102,7 @@ export function toVendingRequest(ev: CloudEvent, vendingSource: string): Vending
       eventId: ev.id,
     };
   }
-  if (ev.source === RD_SOURCE && ev.type === RD_API_CALL_TYPE && data && RD_ACCOUNT_CREATED_EVENTS.has(String(data['eventName']))) {
+  if (typeof ev.type === 'string' && RD_API_CALL_TYPES.has(ev.type) && data && RD_ACCOUNT_CREATED_EVENTS.has(String(data['eventName']))) {
     const response = asObject(data['responseElements']);
     const account = asObject(response?.['Account']);
     const accountId = account?.['AccountId'];

@@ -17,7 +17,8 @@ import { ACCOUNT_VENDED_TYPE } from '../../functions/vending/event';
 export const FN_REGION = 'cn-hangzhou';
 export const FN_MGMT = '1400000000000001';
 export const FN_MEMBERS = ['2400000000000001', '2400000000000002'];
-export const WORKER = 'trail-remediation';
+/** The remediation function's name as s.yaml renders it (<prefix>-remediation; test/policies.test.ts checks), also its fan-out worker. */
+export const WORKER = 'trail-provisioner-remediation';
 export const HTTP_TOKEN = 'tok-flows-0123456789abcdef-secret';
 export const fnKey = (id: string) => ({ accessKeyId: `LTAIflow${id}`, accessKeySecret: `flow-secret-${id}-0123456789abcdef` });
 export const writerArn = (id: string) => `acs:ram::${id}:role/actiontrail-writer`;
@@ -51,7 +52,7 @@ function account(id: string, rdRole: 'management' | 'member'): SeedFile['account
     roles: [
       { name: 'actiontrail-writer', trustedServices: ['actiontrail.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
       ...(rdRole === 'member' ? [{ name: 'ResourceDirectoryAccountAccessRole', trustedServices: [], trustedAccounts: [FN_MGMT], grants: ['*'] }] : []),
-      ...(rdRole === 'management' ? [{ name: 'trail-provisioner-fc', trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }] : []),
+      ...(rdRole === 'management' ? [{ name: WORKER, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }] : []),
     ],
     buckets: [
       { name: `flows-audit-${id}`, region: FN_REGION },
@@ -71,7 +72,7 @@ export function functionsSeed(): SeedFile {
     defaultRegion: FN_REGION,
     resourceDirectoryId: 'rd-flows',
     accounts: [account(FN_MGMT, 'management'), ...FN_MEMBERS.map((id) => account(id, 'member'))],
-    functions: [{ name: WORKER, accountId: FN_MGMT, region: FN_REGION, roleArn: `acs:ram::${FN_MGMT}:role/trail-provisioner-fc` }],
+    functions: [{ name: WORKER, accountId: FN_MGMT, region: FN_REGION, roleArn: `acs:ram::${FN_MGMT}:role/${WORKER}` }],
   };
 }
 
