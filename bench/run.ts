@@ -6,14 +6,15 @@
  * crash exits non-zero). Progress goes to stderr, results to stdout. docs/bench.md explains each
  * measure and the numbers on the reference machine.
  *
- * Sizes can be changed with BENCH_COLD_RUNS, BENCH_SPECS, BENCH_ACCOUNTS, BENCH_LATENCY_MS and
- * BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8).
+ * Sizes can be changed with BENCH_COLD_RUNS, BENCH_SPECS, BENCH_ACCOUNTS, BENCH_LATENCY_MS,
+ * BENCH_MAP_RUNS and BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8).
  */
 import { cpus } from 'node:os';
 import { formatBytes } from '../scripts/build';
 import { coldStart } from './coldstart';
 import { fleet } from './fleet';
 import { perSpecOverhead } from './overhead';
+import { formatSourceMapCost, sourceMapCost } from './sourcemaps';
 import { goalTable, median, mib, ms, percentile, type GoalRow } from './stats';
 
 const num = (name: string, def: number) => {
@@ -45,7 +46,7 @@ async function run(): Promise<void> {
   for (const s of cold.sizes) {
     out(
       `  ${s.name.padEnd(12)} index.js ${formatBytes(s.bytes).padStart(9)}  gzip ${formatBytes(s.gzipBytes).padStart(9)}` +
-        `  + ${s.chunks} chunks on first use ${formatBytes(s.chunkBytes).padStart(9)}  maps ${formatBytes(s.mapBytes).padStart(9)}  native ${formatBytes(s.assetBytes).padStart(9)}`,
+        `  + ${s.chunks} chunks on first use ${formatBytes(s.chunkBytes).padStart(9)}  native ${formatBytes(s.assetBytes).padStart(9)}  (maps apart, not uploaded: ${formatBytes(s.mapBytes)})`,
     );
   }
   rows.push({ measure: 'cold start (wall, median ratio)', value: `${cold.ratio.toFixed(2)}x (${ms(median(cold.bundleWallMs))} vs ${ms(median(cold.bareWallMs))})`, goal: '< 1.5x', met: cold.ratio < 1.5 });
@@ -74,6 +75,14 @@ async function run(): Promise<void> {
   out(`memory: peak rss ${mib(f.peakRss)}, peak heapUsed ${mib(f.peakHeapUsed)}, maxRSS ${mib(f.maxRss)} (provisioner process; the emulator runs in its own)`);
   rows.push({ measure: `fleet efficiency (${f.accounts} accounts)`, value: `${(f.efficiency * 100).toFixed(1)}% (${ms(f.wallMs)} vs ideal ${ms(f.idealMs)})`, goal: '≥ 80%', met: f.efficiency >= 0.8 });
   rows.push({ measure: 'fleet peak memory', value: `rss ${mib(f.peakRss)}, heap ${mib(f.peakHeapUsed)}`, goal: '-' });
+
+  // 4. Source maps on a cold start that formats an error.
+  const maps = await sourceMapCost(num('BENCH_MAP_RUNS', 10), log);
+  out('\n== Source maps: cold start that formats an error, --enable-source-maps with maps vs none, fresh process each ==');
+  for (const line of formatSourceMapCost(maps, ms, formatBytes)) out(line);
+  for (const c of maps.cases) {
+    rows.push({ measure: `source maps cost, ${c.name}`, value: `+${ms(median(c.mapsWallMs) - median(c.plainWallMs))} (${(median(c.mapsWallMs) / median(c.plainWallMs)).toFixed(2)}x)`, goal: '- (maps shipped apart)' });
+  }
 
   out('\n== Summary ==');
   out(goalTable(rows));

@@ -25,7 +25,7 @@
  *
  * Run with `npm run build`; `buildAll()` is exported for tests and benchmarks.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { checkBinary, nativeFilesIn, nativeTargetPlugin, NativeTargetError, resolveNativeBinaries, type NativeBinaries, type NativeOptions } from './native-target';
@@ -48,6 +48,11 @@ export interface BuildOptions {
    * another host with these).
    */
   native?: Omit<NativeOptions, 'rootDir' | 'log'>;
+  /**
+   * Leave each .js.map beside its .js, inside the uploaded directory (only the source map
+   * benchmark wants this). Default: maps go to <outDir>/sourcemaps/<name>/, outside what FC uploads.
+   */
+  keepMapsBeside?: boolean;
 }
 
 export interface BundleSize {
@@ -60,8 +65,10 @@ export interface BundleSize {
   chunkBytes: number;
   /** Number of chunk files. */
   chunks: number;
-  /** Size of every .js.map. */
+  /** Size of every .js.map (under <outDir>/sourcemaps/<name>/, not uploaded). */
   mapBytes: number;
+  /** Where the maps are: <outDir>/sourcemaps/<name> (or the code directory with keepMapsBeside). */
+  mapDir: string;
   /** Size of the native addons copied beside the code. */
   assetBytes: number;
 }
@@ -95,12 +102,15 @@ export async function buildAll(opts: BuildOptions = {}): Promise<BundleSize[]> {
 
   // One esbuild run per function: copied assets (native addons) land beside that function's
   // index.js, inside the directory FC uploads, and nothing is shared between functions.
-  return Promise.all(names.map((name) => buildOne(rootDir, name, path.join(outDir, name), log, binaries)));
+  return Promise.all(
+    names.map((name) => buildOne(rootDir, name, path.join(outDir, name), opts.keepMapsBeside ? undefined : path.join(outDir, 'sourcemaps', name), log, binaries)),
+  );
 }
 
-async function buildOne(rootDir: string, name: string, dir: string, log: (line: string) => void, binaries: NativeBinaries): Promise<BundleSize> {
+async function buildOne(rootDir: string, name: string, dir: string, mapDir: string | undefined, log: (line: string) => void, binaries: NativeBinaries): Promise<BundleSize> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  if (mapDir) rmSync(mapDir, { recursive: true, force: true });
   const result = await build({
     absWorkingDir: rootDir,
     entryPoints: [entryFor(name)],
@@ -130,12 +140,23 @@ async function buildOne(rootDir: string, name: string, dir: string, log: (line: 
   }
   // FC (and node) run the .js files of this directory as ES modules.
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
-  return sizesOf(name, dir);
+  // Source maps ship apart (docs/bench.md, "Source maps"): loaded with --enable-source-maps they
+  // cost every cold start; without the flag Node ignores the sourceMappingURL comments, so the
+  // uploaded code does not carry ~7 MiB it never reads. Put the maps back beside a copy of the
+  // code to read a production stack trace (docs/deploy.md).
+  if (mapDir) {
+    for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((x) => x.endsWith('.js.map'))) {
+      mkdirSync(path.dirname(path.join(mapDir, f)), { recursive: true });
+      renameSync(path.join(dir, f), path.join(mapDir, f));
+    }
+  }
+  return sizesOf(name, dir, mapDir ?? dir);
 }
 
 /** Sizes of what landed in <outDir>/<name>/ (the directory was emptied before the build). */
-function sizesOf(name: string, dir: string): BundleSize {
+function sizesOf(name: string, dir: string, mapDir: string): BundleSize {
   const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(path.join(dir, f)).isFile());
+  const maps = existsSync(mapDir) ? readdirSync(mapDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js.map')) : [];
   const total = (pick: (file: string) => boolean) => files.filter(pick).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
   const chunk = (f: string) => f.startsWith(`chunks${path.sep}`) && f.endsWith('.js');
   return {
@@ -144,7 +165,8 @@ function sizesOf(name: string, dir: string): BundleSize {
     bytes: total((f) => f === 'index.js'),
     chunkBytes: total(chunk),
     chunks: files.filter(chunk).length,
-    mapBytes: total((f) => f.endsWith('.js.map')),
+    mapBytes: maps.reduce((sum, f) => sum + statSync(path.join(mapDir, f)).size, 0),
+    mapDir,
     assetBytes: total((f) => f.endsWith('.node')),
   };
 }
@@ -163,7 +185,7 @@ export function formatSizes(sizes: readonly BundleSize[], rootDir = process.cwd(
       (s) =>
         `${s.name.padEnd(12)} ${path.relative(rootDir, s.file).padEnd(28)} ${formatBytes(s.bytes).padStart(10)}` +
         `  + ${String(s.chunks).padStart(2)} chunks ${formatBytes(s.chunkBytes).padStart(10)}` +
-        `  maps ${formatBytes(s.mapBytes).padStart(10)}  native ${formatBytes(s.assetBytes).padStart(10)}`,
+        `  native ${formatBytes(s.assetBytes).padStart(10)}  (maps apart: ${formatBytes(s.mapBytes)})`,
     )
     .join('\n');
 }

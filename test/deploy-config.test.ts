@@ -221,6 +221,8 @@ describe('s.yaml as rendered by `s preview`', () => {
     const { loadConfig } = await import('../shared/platform/config');
     for (const name of FUNCTION_NAMES) {
       const env = propsOf(rendered, name)['environmentVariables'] as Record<string, string>;
+      // No --enable-source-maps: the maps are not shipped, and loading them cost cold starts (docs/bench.md).
+      expect(env['NODE_OPTIONS'], name).toBeUndefined();
       for (const [key, value] of Object.entries(env)) {
         expect(key, name).toMatch(/^[A-Za-z][A-Za-z0-9_]*$/);
         expect(key.startsWith('FC_'), `${name} ${key}`).toBe(false);
@@ -397,6 +399,14 @@ describe('buildAll', () => {
       expect(size.bytes).toBe(statSync(size.file).size);
       expect(size.chunks).toBe(chunks.length);
       expect(size.chunkBytes).toBe(chunks.reduce((n, f) => n + statSync(path.join(dir, 'chunks', f)).size, 0));
+      // Source maps ship apart (docs/bench.md): none in the uploaded directory, all under sourcemaps/<name>/.
+      expect(readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.map'))).toEqual([]);
+      expect(size.mapDir).toBe(path.join(outDir, 'sourcemaps', size.name));
+      const maps = readdirSync(size.mapDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js.map'));
+      expect(maps).toContain('index.js.map');
+      expect(maps.length).toBe(chunks.length + 1);
+      expect(size.mapBytes).toBe(maps.reduce((n, f) => n + statSync(path.join(size.mapDir, f)).size, 0));
+      // The comment stays: put the maps back beside a copy of the code and node --enable-source-maps reads them.
       expect(readFileSync(size.file, 'utf8')).toMatch(/\/\/# sourceMappingURL=index\.js\.map\s*$/);
       // The SLS SDK's native lz4 addon is copied beside the code, inside the uploaded directory.
       const native = files.filter((f) => f.endsWith('.node'));
