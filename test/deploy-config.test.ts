@@ -332,6 +332,13 @@ describe('s.yaml as rendered by `s preview`', () => {
         /^acs:mns:cn-hangzhou:\d*:\/queues\/[A-Za-z0-9-]{1,120}\/messages$/,
       );
     }
+    // Whichever way asyncInvocationType is read (docs/deploy.md), a failed vending event ends in the same queue:
+    // FC's async failure destination, or EventBridge's dead-letter queue after its push retries.
+    const queue = /\/queues\/([^/]+)\/messages$/.exec(propsOf(rendered, 'vending')['asyncInvokeConfig'].destinationConfig.onFailure.destination)![1];
+    for (const t of triggersOf(rendered, 'vending')) {
+      expect(t['triggerConfig'].runOptions.deadLetterQueue.Arn).toBe(`acs:mns:cn-hangzhou:${ACCOUNT_ID}:/queues/${queue}`);
+      expect(t['triggerConfig'].runOptions.retryStrategy.PushRetryStrategy).toBe('EXPONENTIAL_DECAY_RETRY');
+    }
   });
 });
 
