@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ACCOUNT_ID } from '../core/arn';
 import { ProvisionError } from '../core/errors';
 import { DEFAULT_MEMBER_ROLE } from './accounts';
 import { validateSpecs } from '../core/schema';
@@ -68,6 +69,13 @@ export interface Config {
   workerFunction?: string;
   /** TRAIL_VENDING_SOURCE (default acs.custom.account-vending): CloudEvent source of custom vending events. */
   vendingSource: string;
+  /**
+   * TRAIL_VENDING_ACCOUNTS: which accounts a vending event may act on. "rd" (default): members of
+   * this Resource Directory only (Resource Manager GetAccount, before any AssumeRole); "*": any
+   * account whose member role trusts us; or comma-separated account ids. Others are refused with
+   * 403 AccountNotAllowed and no write.
+   */
+  vendingAccounts: { kind: 'rd' } | { kind: 'any' } | { kind: 'list'; ids: string[] };
   /**
    * TRAIL_VENDING_FAIL_ON: which failed specs fail a vending invocation, so FC retries it and then
    * sends it to the failure destination. "any" (default): every failure, so each one reaches the
@@ -218,6 +226,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     httpAccounts = { kind: 'list', ids };
   }
 
+  const vendingRaw = env['TRAIL_VENDING_ACCOUNTS']?.trim() || 'rd';
+  let vendingAccounts: Config['vendingAccounts'];
+  if (vendingRaw.toLowerCase() === 'rd') vendingAccounts = { kind: 'rd' };
+  else if (vendingRaw === '*') vendingAccounts = { kind: 'any' };
+  else {
+    const ids = [...new Set(list(vendingRaw))];
+    if (ids.length === 0 || ids.some((id) => !ACCOUNT_ID.test(id))) throw invalid('TRAIL_VENDING_ACCOUNTS', 'must be "rd", "*" or comma-separated 16-digit account ids');
+    vendingAccounts = { kind: 'list', ids };
+  }
+
   const workerFunction = env['TRAIL_WORKER_FUNCTION']?.trim() || context?.function?.name || undefined;
 
   const config: Config = {
@@ -232,6 +250,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 10_000),
     workerFunction,
     vendingSource: env['TRAIL_VENDING_SOURCE']?.trim() || DEFAULT_VENDING_SOURCE,
+    vendingAccounts,
     vendingFailOn: parseFailOn(env),
     http: {
       auth,

@@ -104,7 +104,7 @@ export async function remediateAccounts(
 
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
-    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env);
+    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, 'trail-remediation');
     const out: AccountRegionResult[] = [];
     // Trails ensured at their home region in this run, by "<name>@<region>": another region that
     // sees one as a shadow trail is covered by it, without checking it at home again.
