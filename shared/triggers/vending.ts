@@ -212,6 +212,9 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
   return result;
 }
 
+/** Failures named in the message assertVended throws (all of them stay in the results and logs). */
+const MESSAGE_FAILURES = 20;
+
 /** Whether `results` fail the invocation under TRAIL_VENDING_FAIL_ON (see assertVended). */
 export function failsInvocation(results: readonly VendingResult[], failOn: Config['vendingFailOn']): boolean {
   return results.some((r) => (failOn === 'any' ? !r.ok : r.retryable));
@@ -232,7 +235,9 @@ export function assertVended(results: readonly VendingResult[], failOn: Config['
   const first = failures.find((f) => f.retryable) ?? failures[0];
   const specs = results.reduce((n, r) => n + r.outcomes.length, 0);
   const succeeded = results.reduce((n, r) => n + r.outcomes.filter((o) => o.ok).length, 0);
-  const list = failures.map((f) => `${f.accountId || '?'} ${f.what}: ${f.code} (${f.message})${f.retryable ? ' [retryable]' : ''}`).join('; ');
+  // The message names the first failures only: a huge batch must not throw a megabyte (the results and logs have them all).
+  const shown = failures.slice(0, MESSAGE_FAILURES).map((f) => `${f.accountId || '?'} ${f.what}: ${f.code} (${String(f.message).slice(0, 200)})${f.retryable ? ' [retryable]' : ''}`);
+  const list = shown.join('; ') + (failures.length > MESSAGE_FAILURES ? `; and ${failures.length - MESSAGE_FAILURES} more` : '');
   throw new ProvisionError({
     code: first?.code ?? 'InternalError',
     status: 500,
