@@ -65,6 +65,7 @@ function ramAction(c: CallLogEntry): { action: string; resource: string } | unde
     case 'oss':
       if (c.action === 'GET /') return { action: 'oss:GetBucketInfo', resource: `acs:oss:*:${acct}:bucket` };
       if (/^GET \/.+/.test(c.action)) return { action: 'oss:GetObject', resource: `acs:oss:*:${acct}:bucket/${c.action.slice(5)}` };
+      if (/^PUT \/.+/.test(c.action)) return { action: 'oss:PutObject', resource: `acs:oss:*:${acct}:bucket/${c.action.slice(5)}` };
       return { action: `oss:${c.action}`, resource: '?' };
     default:
       return { action: `${c.service}:${c.action}`, resource: '?' };
@@ -118,7 +119,7 @@ beforeAll(async () => {
   const inline = (prefix: string) => ({ TRAIL_BASELINE_OSS: '', TRAIL_BASELINE: JSON.stringify([fullSpec(FN_MGMT, 'remediate-full', prefix)]), TRAIL_ACCOUNTS: FN_MGMT });
   await flow('remediation', () => invokeRemediation(emu, logger, inline('first-prefix'), 'timer-2'));
   await flow('remediation', () => invokeRemediation(emu, logger, inline('second-prefix'), 'timer-3'));
-  await flow('remediation', () => invokeRemediation(emu, logger, { TRAIL_FANOUT_THRESHOLD: '1', TRAIL_FANOUT_BATCH: '2' }, 'timer-4'));
+  await flow('remediation', () => invokeRemediation(emu, logger, { TRAIL_FANOUT_THRESHOLD: '1', TRAIL_FANOUT_BATCH: '2', TRAIL_REPORT_OSS: 'oss://flows-config/reports' }, 'timer-4'));
 }, 60_000);
 afterAll(async () => {
   await emu.close();
@@ -158,7 +159,7 @@ describe('RAM policies against the calls each function makes', () => {
 
   it('each function gets exactly what its code path calls (the exercised sets)', () => {
     const actions = (p: Principal) => [...(exercised.get(p)?.keys() ?? [])].sort();
-    expect(actions('vending')).toEqual(['oss:GetObject', 'sts:AssumeRole']);
+    expect(actions('vending')).toEqual(['oss:GetObject', 'resourcemanager:GetAccount', 'sts:AssumeRole']);
     expect(actions('selfservice')).toEqual(
       [
         'actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail',
@@ -168,7 +169,7 @@ describe('RAM policies against the calls each function makes', () => {
     expect(actions('remediation')).toEqual(
       [
         'actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail',
-        'fc:InvokeFunction', 'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'oss:GetObject', 'ram:GetRole', 'resourcemanager:ListAccounts', 'sts:AssumeRole',
+        'fc:InvokeFunction', 'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'oss:GetObject', 'oss:PutObject', 'ram:GetRole', 'resourcemanager:ListAccounts', 'sts:AssumeRole',
       ].sort(),
     );
     // Member accounts only ever see trail management and destination reads.

@@ -16,6 +16,7 @@ import { validateSpecs } from '../core/schema';
 import { createOssClient } from '../cloud/oss';
 import type { ClientOptions } from '../cloud/options';
 import type { TrailSpec } from '../core/spec';
+import type { Call } from '../core/retry';
 
 /** The FC 3.0 Node.js runtime context (the fields this project reads). */
 export interface FcContext {
@@ -247,7 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     regions: regions.length > 0 ? regions : [region],
     concurrency: intVar(env, 'TRAIL_CONCURRENCY', 8, 1, 64),
     fanoutThreshold: intVar(env, 'TRAIL_FANOUT_THRESHOLD', 50, 1, 100_000),
-    fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 10_000),
+    fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 1_000),
     workerFunction,
     vendingSource: env['TRAIL_VENDING_SOURCE']?.trim() || DEFAULT_VENDING_SOURCE,
     vendingAccounts,
@@ -273,8 +274,11 @@ export function invocationDeadline(config: Config, context?: FcContext, startedA
   return startedAt + Math.max(1_000, timeoutMs - config.deadlineMarginMs);
 }
 
-/** Reads the baseline specs, validated; `opts` are the home-region client options (for OSS). */
-export async function loadBaseline(config: Config, opts: ClientOptions, baseDir = process.cwd()): Promise<TrailSpec[]> {
+/**
+ * Reads the baseline specs, validated; `opts` are the home-region client options (for OSS), and
+ * `call` the caller's retrier (a throttled or dropped OSS GET is retried like every cloud call).
+ */
+export async function loadBaseline(config: Config, opts: ClientOptions, baseDir = process.cwd(), call: Call = (_label, fn) => fn()): Promise<TrailSpec[]> {
   const source = config.baseline;
   switch (source.kind) {
     case 'none':
@@ -291,7 +295,8 @@ export async function loadBaseline(config: Config, opts: ClientOptions, baseDir 
       return parseSpecsText('TRAIL_BASELINE_FILE', text);
     }
     case 'oss': {
-      const text = await createOssClient(opts).getObjectText(source.bucket, source.key);
+      const oss = createOssClient(opts);
+      const text = await call('oss:GetObject', () => oss.getObjectText(source.bucket, source.key));
       if (text === undefined) throw invalid('TRAIL_BASELINE_OSS', `names an object that does not exist (oss://${source.bucket}/${source.key})`);
       return parseSpecsText('TRAIL_BASELINE_OSS', text);
     }

@@ -128,7 +128,8 @@ async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<T
     });
   }
   const homeOpts: ClientOptions = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
-  const specs: TrailSpec[] = req.specs === undefined ? await loadBaseline(deps.config, homeOpts, deps.baseDir) : validateSpecs(req.specs);
+  const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
+  const specs: TrailSpec[] = req.specs === undefined ? await loadBaseline(deps.config, homeOpts, deps.baseDir, call) : validateSpecs(req.specs);
   if (specs.length === 0) {
     throw new ProvisionError({ code: 'InvalidQueryParameter', message: 'No trail specs to apply: the event has none and no baseline is configured.' });
   }
