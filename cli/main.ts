@@ -92,7 +92,7 @@ async function targets(o: CliOptions, config: Config, base: CredentialsProvider,
   } else {
     ids = o.accounts.length > 0 ? o.accounts : [self];
   }
-  return ids.map((accountId) => ({ accountId, credentials: accountId === self ? base : memberCredentials(config, base, accountId, env) }));
+  return ids.map((accountId) => ({ accountId, credentials: accountId === self ? base : memberCredentials(config, base, accountId, env, 'trail-cli') }));
 }
 
 async function applyOne(o: CliOptions, spec: TrailSpec, cloud: Cloud, accountId: string, onStep: (s: string) => void): Promise<ResultRow> {

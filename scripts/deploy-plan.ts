@@ -158,15 +158,20 @@ export interface PolicyDoc {
  * function adds its row; checkDeployment refuses a function without one.
  *   trails: creates, updates, starts and verifies trails there (with destination checks and PassRole).
  *   members: always works in member accounts through the member role (others: per their env).
+ *   vends: acts on accounts named by events, checked for Resource Directory membership (TRAIL_VENDING_ACCOUNTS=rd).
  */
-export const FUNCTION_DUTIES: Record<string, { trails: boolean; members: boolean }> = {
-  vending: { trails: false, members: true },
+export const FUNCTION_DUTIES: Record<string, { trails: boolean; members: boolean; vends?: boolean }> = {
+  vending: { trails: false, members: true, vends: true },
   selfservice: { trails: true, members: false },
   remediation: { trails: true, members: true },
 };
 
 /** Actions that take no resource-level authorization (RAM doc: "All Resources"), so "*" is their only resource. */
-export const NO_RESOURCE_LEVEL = new Set(['resourcemanager:ListAccounts']);
+export const NO_RESOURCE_LEVEL = new Set([
+  'resourcemanager:ListAccounts',
+  // Unverified: taken to authorize like ListAccounts (the directory as a whole); docs/deploy.md lists it.
+  'resourcemanager:GetAccount',
+]);
 
 const TRAIL_ACTIONS = ['actiontrail:DescribeTrails', 'actiontrail:CreateTrail', 'actiontrail:UpdateTrail', 'actiontrail:StartLogging', 'actiontrail:GetTrailStatus'];
 
@@ -216,6 +221,8 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
   if (members) s.push({ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [roleArn(config.memberRole)] });
   // Resource Directory listing, for a function configured to sweep it (TRAIL_ACCOUNTS=rd).
   if (config.accounts.kind === 'rd' && env['TRAIL_ACCOUNTS'] !== undefined) s.push({ Effect: 'Allow', Action: ['resourcemanager:ListAccounts'], Resource: ['*'] });
+  // Vending checks that an event's account is a member of the Resource Directory before acting on it.
+  if (duties.vends && config.vendingAccounts.kind === 'rd') s.push({ Effect: 'Allow', Action: ['resourcemanager:GetAccount'], Resource: ['*'] });
   if (config.baseline.kind === 'oss') s.push({ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${config.baseline.bucket}/${config.baseline.key}`] });
   if (config.reportOss) {
     s.push({ Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:*:${config.reportOss.bucket}/${config.reportOss.prefix ? `${config.reportOss.prefix}/` : ''}*`] });

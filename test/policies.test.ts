@@ -212,7 +212,7 @@ describe('RAM policies against the calls each function makes', () => {
 
   it('each function gets exactly what its code path calls (the exercised sets)', () => {
     const actions = (p: Principal) => [...(exercised.get(p)?.keys() ?? [])].sort();
-    expect(actions('vending')).toEqual(['oss:GetObject', 'sts:AssumeRole']);
+    expect(actions('vending')).toEqual(['oss:GetObject', 'resourcemanager:GetAccount', 'sts:AssumeRole']);
     expect(actions('selfservice')).toEqual(
       [
         'actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail',

@@ -13,6 +13,7 @@ import { createLogger } from '../shared/platform/log';
 import { formatReport } from '../shared/triggers/report';
 import { createHandler } from '../functions/remediation';
 import { parseRemediationEvent } from '../functions/remediation/event';
+import { putManifest } from './helpers/oss-objects';
 
 const REGION = 'cn-hangzhou';
 const MGMT = '1300000000000000';
@@ -71,6 +72,7 @@ function rdSeed(members: number, layout: { missing: number; stopped: number; fre
 }
 
 const WRITES = /^(CreateTrail|UpdateTrail|StartLogging|StopLogging|DeleteTrail)$/;
+
 const isCompliant = (t: EmuTrail | undefined) =>
   t?.Status === 'Enable' && t.OssBucketName === BUCKET && t.OssKeyPrefix === 'actiontrail' && t.EventRW === 'All' && t.TrailRegion === 'All';
 
@@ -286,9 +288,10 @@ describe('remediation across regions, delivery problems and the deadline', () =>
   });
 
   it('a batch invocation fails (so FC retries and dead-letters it) on a retryable failure only', async () => {
-    const handler = createHandler({ env: { ...env, TRAIL_DEADLINE_MARGIN_MS: '0' }, logger, credentials: staticCredentials(key) });
-    const batch = (accounts: string[]) => Buffer.from(JSON.stringify({ kind: 'remediation-batch', runId: 'run-batch', accounts, regions: [REGION], dryRun: false }));
+    const handler = createHandler({ env: { ...env, TRAIL_DEADLINE_MARGIN_MS: '0', TRAIL_REPORT_OSS: 'oss://batch-reports' }, logger, credentials: staticCredentials(key) });
     const victim = memberId(0);
+    putManifest(emu, MGMT, REGION, 'batch-reports', 'run-batch', [[victim]], [REGION]);
+    const batch = (accounts: string[]) => Buffer.from(JSON.stringify({ kind: 'remediation-batch', runId: 'run-batch', accounts, regions: [REGION], dryRun: false, batchIndex: 0, batchCount: 1 }));
     const roles = emu.world.accounts.get(victim)!.roles;
     // A refused AssumeRole (the role is gone) fails the same way on every retry: reported, not thrown.
     emu.world.accounts.get(victim)!.roles = [];
@@ -334,12 +337,12 @@ describe('remediation event parsing', () => {
     });
     expect(parseRemediationEvent(Buffer.from(JSON.stringify({ triggerTime: 't', triggerName: 'n', payload: 'nightly' })))).toEqual({ kind: 'run', trigger: 'n', run: {} });
     expect(parseRemediationEvent(Buffer.alloc(0))).toEqual({ kind: 'run', run: {} });
-    expect(parseRemediationEvent(JSON.stringify({ kind: 'remediation-batch', runId: 'r', accounts: ['1'], regions: [REGION], dryRun: false })).kind).toBe('batch');
+    expect(parseRemediationEvent(JSON.stringify({ kind: 'remediation-batch', runId: 'r', accounts: ['1000000000000001'], regions: [REGION], dryRun: false })).kind).toBe('batch');
     expect(() => parseRemediationEvent(JSON.stringify({ kind: 'remediation-batch', runId: 'r', accounts: [], regions: [REGION], dryRun: false }))).toThrow();
     expect(() => parseRemediationEvent(JSON.stringify({ triggerTime: 't', payload: '{"dryRun":"yes"}' }))).toThrow(/dryRun/);
     expect(() => parseRemediationEvent('{nope')).toThrow(/JSON/);
     // The run id names report objects: no path tricks; batch positions must be consistent.
-    const batch = { kind: 'remediation-batch', runId: 'r-1', accounts: ['1'], regions: [REGION], dryRun: false };
+    const batch = { kind: 'remediation-batch', runId: 'r-1', accounts: ['1000000000000001'], regions: [REGION], dryRun: false };
     expect(() => parseRemediationEvent(JSON.stringify({ ...batch, runId: '../../x' }))).toThrow(/runId/);
     expect(parseRemediationEvent(JSON.stringify({ ...batch, batchIndex: 2, batchCount: 3 }))).toMatchObject({ kind: 'batch', batch: { batchIndex: 2, batchCount: 3 } });
     for (const pos of [{ batchIndex: 3, batchCount: 3 }, { batchIndex: 0 }, { batchIndex: -1, batchCount: 2 }, { batchIndex: 0, batchCount: 1.5 }]) {

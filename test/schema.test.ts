@@ -81,7 +81,8 @@ describe('the published schema', () => {
         return false;
       }
     };
-    const cases: unknown[] = [[], [BASE], new Array(100).fill(BASE), new Array(101).fill(BASE), [BASE, { Name: 'X' }], [{ Name: 'trail-test' }], {}];
+    const many = (n: number) => Array.from({ length: n }, (_, i) => ({ ...BASE, Name: `trail-${String(i).padStart(3, '0')}` }));
+    const cases: unknown[] = [[], [BASE], many(100), many(101), [BASE, { Name: 'X' }], [{ Name: 'trail-test' }], {}];
     for (const c of cases) expect(ok(c), JSON.stringify(c).slice(0, 80)).toBe(batch(c));
   });
 
@@ -523,8 +524,21 @@ describe('validateSpecs', () => {
   });
 
   it('maps codes per item field', () => {
-    expect(rejection([BASE, { ...BASE, OssKeyPrefix: 'x' }], validateSpecs).code).toBe('InvalidPrefixException');
+    expect(rejection([BASE, { ...BASE, Name: 'trail-other', OssKeyPrefix: 'x' }], validateSpecs).code).toBe('InvalidPrefixException');
     expect(rejection([{ ...BASE, Extra: 1 }], validateSpecs).fields[0]).toMatchObject({ pointer: '/0/Extra', rule: 'additionalProperties' });
+  });
+
+  it('refuses a name given twice in one list, naming every repeat (JSON Schema cannot say it; the batch schema documents it)', () => {
+    const other = { ...BASE, Name: 'trail-other' };
+    const err = rejection([BASE, other, { ...BASE, EventRW: 'Read' }, other, BASE], validateSpecs);
+    expect(err.code).toBe('InvalidTrailNameException');
+    expect(err.fields).toEqual([
+      expect.objectContaining({ pointer: '/2/Name', rule: 'uniqueName', message: expect.stringContaining('repeats /0/Name') }),
+      expect.objectContaining({ pointer: '/3/Name', rule: 'uniqueName', message: expect.stringContaining('repeats /1/Name') }),
+      expect.objectContaining({ pointer: '/4/Name', rule: 'uniqueName', message: expect.stringContaining('repeats /0/Name') }),
+    ]);
+    expect(validateSpecs([BASE, other])).toHaveLength(2);
+    expect((trailSpecBatchSchema as { description: string }).description).toMatch(/unique/);
   });
 
   it.each([

@@ -248,7 +248,7 @@ describe('vending handler', () => {
     const other = await handler(event({ id: 'x', source: 'acs.ecs', type: 'ecs:ActionTrail:ApiCall', data: {} }), fcContext('req-bad-1'));
     expect(fieldOf(other)).toMatchObject({ pointer: '/type' });
     expect(other[0]).toMatchObject({ origin: 'unsupported', eventId: 'x' });
-    expect(fieldOf(await handler(event(customEvent({ specs: BASELINE })), fcContext('req-bad-2')))).toMatchObject({ pointer: '/accountId', rule: 'pattern' });
+    expect(fieldOf(await handler(event(customEvent({ specs: BASELINE })), fcContext('req-bad-2')))).toMatchObject({ pointer: '/data/accountId', rule: 'type' });
     expect(fieldOf(await handler(Buffer.from('{nope'), fcContext('req-bad-3')))).toMatchObject({ pointer: '', rule: 'json' });
     expect(fieldOf(await handler(Buffer.from('[]'), fcContext('req-bad-4')))).toMatchObject({ pointer: '' });
     expect(fieldOf(await handler(event([customEvent({ accountId: A }), 'not an event']), fcContext('req-bad-5')))).toMatchObject({ pointer: '/1', rule: 'type' });

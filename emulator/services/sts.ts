@@ -24,6 +24,11 @@ const ALNUM = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 /** Session name of each temporary key (the World has no field for it). */
 const sessions = new WeakMap<EmuAccessKey, string>();
 
+/** The RoleSessionName an STS key was issued for (what the member account's ActionTrail names as the actor). */
+export function sessionNameOf(key: EmuAccessKey): string | undefined {
+  return sessions.get(key);
+}
+
 function randomText(len: number): string {
   const bytes = randomBytes(len);
   let s = '';

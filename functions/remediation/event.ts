@@ -9,7 +9,8 @@
  */
 import { REGION } from '../../shared/platform/config';
 import { ProvisionError } from '../../shared/core/errors';
-import type { BatchPayload, RunOptions } from '../../shared/triggers/remediation';
+import { MAX_BATCH_ACCOUNTS, type BatchPayload, type RunOptions } from '../../shared/triggers/remediation';
+import { ACCOUNT_ID } from '../../shared/core/arn';
 
 export interface TimerEvent {
   triggerTime?: string;
@@ -23,7 +24,7 @@ function bad(message: string, pointer: string): ProvisionError {
   return new ProvisionError({ code: 'InvalidQueryParameter', message, fields: [{ pointer, rule: 'event', message }] });
 }
 
-const ACCOUNT = /^\d{1,20}$/;
+const ACCOUNT = ACCOUNT_ID;
 /** Run ids name report objects in OSS: no path separators or dots. */
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -54,6 +55,8 @@ export function parseRemediationEvent(event: Buffer | string): RemediationEvent 
   if (!ev || typeof ev !== 'object' || Array.isArray(ev)) throw bad('The event must be a JSON object.', '');
   const o = ev as Record<string, unknown>;
   if (o['kind'] === 'remediation-batch') {
+    // Checked before the items: a huge list is refused without visiting it.
+    if (Array.isArray(o['accounts']) && o['accounts'].length > MAX_BATCH_ACCOUNTS) throw bad(`/accounts must hold at most ${MAX_BATCH_ACCOUNTS} accounts.`, '/accounts');
     const accounts = stringList(o['accounts'], '/accounts', ACCOUNT);
     const regions = stringList(o['regions'], '/regions', REGION);
     if (!accounts || !regions || typeof o['dryRun'] !== 'boolean') throw bad('Malformed remediation batch.', '');

@@ -23,6 +23,7 @@
  *    `npm run deploy:check` checks it names only types and event names accepted here.
  */
 import { REGION } from '../../shared/platform/config';
+import { ACCOUNT_ID } from '../../shared/core/arn';
 import { ProvisionError } from '../../shared/core/errors';
 import type { VendingRequest } from '../../shared/triggers/vending';
 
@@ -62,6 +63,17 @@ function asObject(v: unknown): Record<string, unknown> | undefined {
   return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
+/**
+ * An account id as the event carries it: a string of 16 digits only. A JSON number is refused
+ * (9999999999999999 parses as 10000000000000000, another account), and so is anything else a
+ * String() would turn into digits (["2400000000000001"]).
+ */
+function accountIdString(v: unknown, pointer: string): string {
+  if (typeof v !== 'string') throw bad(`${pointer} must be a string of 16 digits (numbers lose precision).`, pointer, 'type');
+  if (!ACCOUNT_ID.test(v)) throw bad(`${pointer} must be a 16-digit account id.`, pointer, 'pattern');
+  return v;
+}
+
 /** The CloudEvents in the trigger payload (one object, or an array when batched). */
 export function parseCloudEvents(event: Buffer | string): CloudEvent[] {
   const text = Buffer.isBuffer(event) ? event.toString('utf8') : event;
@@ -95,7 +107,7 @@ export function toVendingRequest(ev: CloudEvent, vendingSource: string): Vending
     // The region becomes part of the ActionTrail endpoint host name: only a region id may.
     if (typeof region === 'string' && !REGION.test(region)) throw bad('data.region must be a region id such as cn-hangzhou.', '/data/region', 'pattern');
     return {
-      accountId: String(data['accountId'] ?? ''),
+      accountId: accountIdString(data['accountId'], '/data/accountId'),
       specs: data['specs'],
       region: region as string | undefined,
       origin: 'custom',
@@ -105,11 +117,7 @@ export function toVendingRequest(ev: CloudEvent, vendingSource: string): Vending
   if (typeof ev.type === 'string' && RD_API_CALL_TYPES.has(ev.type) && data && RD_ACCOUNT_CREATED_EVENTS.has(String(data['eventName']))) {
     const response = asObject(data['responseElements']);
     const account = asObject(response?.['Account']);
-    const accountId = account?.['AccountId'];
-    if (typeof accountId !== 'string' && typeof accountId !== 'number') {
-      throw bad('The CreateResourceAccount event carries no responseElements.Account.AccountId.', '/data/responseElements/Account/AccountId');
-    }
-    return { accountId: String(accountId), origin: 'resource-directory', eventId: ev.id };
+    return { accountId: accountIdString(account?.['AccountId'], '/data/responseElements/Account/AccountId'), origin: 'resource-directory', eventId: ev.id };
   }
   throw bad(`Unsupported event (source "${String(ev.source)}", type "${String(ev.type)}").`, '/type');
 }

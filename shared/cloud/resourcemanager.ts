@@ -51,5 +51,18 @@ export function createResourceManagerClient(opts: ClientOptions): ResourceManage
       }
       return out;
     },
+
+    async getAccount(accountId) {
+      const { GetAccountRequest } = await loadResourceManager();
+      try {
+        const a = (await (await sdk()).getAccount(new GetAccountRequest({ accountId }))).body?.account;
+        return a?.accountId ? { accountId: a.accountId, displayName: a.displayName ?? '', status: a.status ?? '', type: a.type ?? '' } : undefined;
+      } catch (e) {
+        const err = fromSdkError(e);
+        // Terraform's DescribeResourceManagerAccount reads this code as "not found".
+        if (err.code === 'EntityNotExists.Account') return undefined;
+        throw err;
+      }
+    },
   };
 }

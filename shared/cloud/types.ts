@@ -65,6 +65,8 @@ export interface StsApi {
 export interface ResourceManagerApi {
   /** ListAccounts with paging, all pages. */
   listAccounts(opts?: { pageSize?: number; onPage?: (page: number, total: number) => void }): Promise<Array<{ accountId: string; displayName: string; status: string; type: string }>>;
+  /** GetAccount: the directory's account, or undefined when it is not in the directory (EntityNotExists.Account). */
+  getAccount(accountId: string): Promise<{ accountId: string; displayName: string; status: string; type: string } | undefined>;
 }
 
 export interface FcApi {

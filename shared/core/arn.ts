@@ -1,5 +1,11 @@
 /** Parsing of the ARNs a trail spec carries (formats in shared/reference: SLS, MaxCompute, RAM role). */
 
+/**
+ * An Alibaba Cloud account id (UID): 16 digits, always handled as a string. As a JSON number it
+ * would lose precision (9999999999999999 parses as 10000000000000000), so numbers are refused.
+ */
+export const ACCOUNT_ID = /^\d{16}$/;
+
 export interface ProjectArn {
   region: string;
   accountId: string;

@@ -49,6 +49,8 @@ export const PROJECT_ERRORS = {
   MethodNotAllowed: { status: 405, message: 'The method is not allowed on this resource.' },
   PayloadTooLarge: { status: 413, message: 'The request body is too large.' },
   UnsupportedMediaType: { status: 415, message: 'The request body must be application/json.' },
+  /** Remediation: a fan-out batch that is not in its run's manifest (dispatch.json) as dispatched. */
+  BatchNotDispatched: { status: 403, message: 'The remediation batch is not in its run manifest.' },
   /** A function's environment variables are missing or malformed (the message names the variable). */
   InvalidConfiguration: { status: 500, message: 'The function configuration is invalid.' },
   /** A deadline ran out while retrying. */
@@ -68,6 +70,8 @@ export class ProvisionError extends Error {
   readonly requestId?: string;
   /** True when retrying the same call may succeed (throttling, 5xx, eventual consistency). */
   readonly retryable: boolean;
+  /** Machine-readable facts about the failure for reports (e.g. `squatter`: the trail holding a destination). */
+  readonly detail?: Record<string, string>;
 
   constructor(opts: {
     code: ErrorCode;
@@ -77,6 +81,7 @@ export class ProvisionError extends Error {
     requestId?: string;
     retryable?: boolean;
     cause?: unknown;
+    detail?: Record<string, string>;
   }) {
     const known = (DOCUMENTED_ERRORS as Record<string, { status: number; message: string }>)[opts.code] ??
       (PROJECT_ERRORS as Record<string, { status: number; message: string }>)[opts.code];
@@ -87,6 +92,7 @@ export class ProvisionError extends Error {
     this.fields = opts.fields ?? [];
     this.requestId = opts.requestId;
     this.retryable = opts.retryable ?? false;
+    this.detail = opts.detail;
   }
 
   /** The ActionTrail error envelope, plus the failing fields when there are any. */

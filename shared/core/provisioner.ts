@@ -35,6 +35,12 @@ export interface EnsureOptions {
    * undefined means "go and ensure it there".
    */
   ensuredAtHome?: (homeRegion: string) => EnsureResult | undefined;
+  /**
+   * The region's trail listing (DescribeTrails with shadow and organization trails, no name
+   * filter), shared by every spec of one account and region: remediation reads it once and also
+   * looks for Fresh trails in it. Used for the first look only; re-reads after a write call anew.
+   */
+  listing?: () => Promise<TrailRecord[]>;
 }
 
 export interface EnsureResult {
@@ -76,14 +82,17 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
   const { policy, call } = retrier(opts.retry, log);
   const step = (s: Parameters<NonNullable<EnsureOptions['onStep']>>[0]['step'], detail?: string) => opts.onStep?.({ name: spec.Name, step: s, detail });
 
+  let shared = retargeted ? undefined : opts.listing;
   const observe = async (): Promise<{ trail?: TrailRecord; homeRegion?: string }> => {
     step('observe');
+    const listing = shared;
+    shared = undefined;
     // Organization trails are always included: names are unique per account whatever the kind,
     // so a spec that disagrees with an existing trail's kind must see that trail to say so.
     // Shadow trails too: the account's trail of this name may be homed in another region.
-    const list = await call('actiontrail:DescribeTrails', () =>
-      cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: true, includeShadowTrails: true }),
-    );
+    const list = listing
+      ? await listing()
+      : await call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: true, includeShadowTrails: true }));
     const own = list.find((t) => t.Name === spec.Name && !t.IsShadowTrail);
     if (own) return { trail: own };
     const elsewhere = list.find((t) => t.Name === spec.Name && t.IsShadowTrail && t.HomeRegion && t.HomeRegion !== cloud.region && ownTrail(t, cloud));
@@ -92,6 +101,46 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
   const readStatus = async (name: string, isOrg: boolean) => {
     const { RequestId: _r, ...status } = await call('actiontrail:GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name, isOrg));
     return status;
+  };
+
+  /**
+   * RepeatOssBucket: another trail of the account delivers to this bucket (and prefix). Name it,
+   * so a person can see who holds the destination; the code stays the documented one. Best effort:
+   * if the listing fails, the original error stands.
+   */
+  const squatted = async (e: ProvisionError): Promise<ProvisionError> => {
+    const trails = await cloud.actiontrail.describeTrails({ includeOrganizationTrail: true, includeShadowTrails: true }).catch(() => []);
+    const others = trails.filter((t) => t.Name !== spec.Name && t.OssBucketName === spec.OssBucketName);
+    const holder = others.find((t) => (t.OssKeyPrefix ?? '') === (spec.OssKeyPrefix ?? '')) ?? others[0];
+    if (!holder) return e;
+    const destination = `oss://${holder.OssBucketName}/${holder.OssKeyPrefix ?? ''}`;
+    return new ProvisionError({
+      code: e.code,
+      status: e.status,
+      requestId: e.requestId,
+      message: `${e.message} The destination ${destination} is already used by trail "${holder.Name}".`,
+      fields: [{ pointer: '/OssBucketName', rule: 'squatted', message: `/OssBucketName: ${destination} is the destination of trail "${holder.Name}"` }],
+      detail: { squatter: holder.Name, destination },
+      cause: e,
+    });
+  };
+
+  /**
+   * CreateTrail given up on (timeouts, 5xx until the deadline): the cloud may have carried it out
+   * anyway. One more look: a trail that stands now is reported as half-done (created, not
+   * logging; the next run starts it), not with the last attempt's error as if nothing happened.
+   */
+  const landedAnyway = async (e: ProvisionError): Promise<ProvisionError> => {
+    const now = await cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: true, includeShadowTrails: true }).catch(() => undefined);
+    if (!now?.some((t) => t.Name === spec.Name)) return e;
+    return new ProvisionError({
+      code: e.code,
+      status: e.status,
+      requestId: e.requestId,
+      retryable: true,
+      message: `Trail "${spec.Name}" was created although CreateTrail was given up on (${e.message}); it is not logging yet. The next run will start it.`,
+      cause: e,
+    });
   };
 
   const retarget = async (homeRegion: string): Promise<EnsureResult> => {
@@ -151,6 +200,8 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       result.done.push('CreateTrail');
       log.info('created', { requestId: created.RequestId });
     } catch (e) {
+      if (e instanceof ProvisionError && e.code === 'RepeatOssBucket') throw await squatted(e);
+      if (e instanceof ProvisionError && e.retryable) throw await landedAnyway(e);
       if (!(e instanceof ProvisionError) || e.code !== 'TrailAlreadyExistsException') throw e;
       // Another invocation created it first: continue from what it made.
       const again = await observe();
@@ -173,7 +224,9 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
   if (plan.actions.includes('UpdateTrail')) {
     step('UpdateTrail', plan.drift.map((d) => d.field).join(','));
     const { IsOrganizationTrail: _org, ...update } = plan.desired;
-    const updated = await call('actiontrail:UpdateTrail', () => cloud.actiontrail.updateTrail(update));
+    const updated = await call('actiontrail:UpdateTrail', () => cloud.actiontrail.updateTrail(update)).catch(async (e: unknown) => {
+      throw e instanceof ProvisionError && e.code === 'RepeatOssBucket' ? await squatted(e) : e;
+    });
     result.trail = updated;
     result.requestIds.push(updated.RequestId);
     result.done.push('UpdateTrail');

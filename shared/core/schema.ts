@@ -251,6 +251,23 @@ export function validateSpec(input: unknown): TrailSpec {
 }
 
 /** Validates a list of trail specs (pointers like "/1/Name"); returns fresh specs in order. */
+/**
+ * A name given twice in one list: each spec would undo the other on every run (and the last one
+ * to run wins, whichever is weaker), so the list is refused, naming every repeat by pointer.
+ */
+function duplicateNames(input: readonly unknown[]): FieldError[] {
+  const first = new Map<string, number>();
+  const out: FieldError[] = [];
+  input.forEach((item, i) => {
+    const name = isPlainObject(item) ? item['Name'] : undefined;
+    if (typeof name !== 'string') return;
+    const j = first.get(name);
+    if (j === undefined) first.set(name, i);
+    else out.push({ pointer: `/${i}/Name`, rule: 'uniqueName', message: `/${i}/Name repeats /${j}/Name ("${name.slice(0, 64)}"): one spec per trail name` });
+  });
+  return out;
+}
+
 export function validateSpecs(input: unknown): TrailSpec[] {
   return guarded('', () => {
     if (!Array.isArray(input)) {
@@ -272,6 +289,7 @@ export function validateSpecs(input: unknown): TrailSpec[] {
       if (validateOne(snap)) specs.push(copySpec(snap));
       else fields.push(...collectFields(validateOne.errors ?? [], `/${i}`));
     }
+    fields.push(...duplicateNames(input));
     if (fields.length === 0) return specs;
     throw invalid(fields, true);
   });

@@ -45,8 +45,6 @@ export function assumeRoleCredentials(
 }
 
 /** Credentials in `accountId` by AssumeRole of the configured member role. */
-export function memberCredentials(config: Config, base: CredentialsProvider, accountId: string, env?: NodeJS.ProcessEnv): CredentialsProvider {
-  return assumeRoleCredentials({ region: config.region, credentials: base, env }, memberRoleArn(accountId, config.memberRole), {
-    sessionName: 'trail-provisioner-vending',
-  });
+export function memberCredentials(config: Config, base: CredentialsProvider, accountId: string, env: NodeJS.ProcessEnv | undefined, sessionName: string): CredentialsProvider {
+  return assumeRoleCredentials({ region: config.region, credentials: base, env }, memberRoleArn(accountId, config.memberRole), { sessionName });
 }

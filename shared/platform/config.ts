@@ -9,12 +9,14 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ACCOUNT_ID } from '../core/arn';
 import { ProvisionError } from '../core/errors';
 import { DEFAULT_MEMBER_ROLE } from './accounts';
 import { validateSpecs } from '../core/schema';
 import { createOssClient } from '../cloud/oss';
 import type { ClientOptions } from '../cloud/options';
 import type { TrailSpec } from '../core/spec';
+import type { Call } from '../core/retry';
 
 /** The FC 3.0 Node.js runtime context (the fields this project reads). */
 export interface FcContext {
@@ -68,6 +70,13 @@ export interface Config {
   workerFunction?: string;
   /** TRAIL_VENDING_SOURCE (default acs.custom.account-vending): CloudEvent source of custom vending events. */
   vendingSource: string;
+  /**
+   * TRAIL_VENDING_ACCOUNTS: which accounts a vending event may act on. "rd" (default): members of
+   * this Resource Directory only (Resource Manager GetAccount, before any AssumeRole); "*": any
+   * account whose member role trusts us; or comma-separated account ids. Others are refused with
+   * 403 AccountNotAllowed and no write.
+   */
+  vendingAccounts: { kind: 'rd' } | { kind: 'any' } | { kind: 'list'; ids: string[] };
   /**
    * TRAIL_VENDING_FAIL_ON: which failed specs fail a vending invocation, so FC retries it and then
    * sends it to the failure destination. "any" (default): every failure, so each one reaches the
@@ -218,6 +227,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     httpAccounts = { kind: 'list', ids };
   }
 
+  const vendingRaw = env['TRAIL_VENDING_ACCOUNTS']?.trim() || 'rd';
+  let vendingAccounts: Config['vendingAccounts'];
+  if (vendingRaw.toLowerCase() === 'rd') vendingAccounts = { kind: 'rd' };
+  else if (vendingRaw === '*') vendingAccounts = { kind: 'any' };
+  else {
+    const ids = [...new Set(list(vendingRaw))];
+    if (ids.length === 0 || ids.some((id) => !ACCOUNT_ID.test(id))) throw invalid('TRAIL_VENDING_ACCOUNTS', 'must be "rd", "*" or comma-separated 16-digit account ids');
+    vendingAccounts = { kind: 'list', ids };
+  }
+
   const workerFunction = env['TRAIL_WORKER_FUNCTION']?.trim() || context?.function?.name || undefined;
 
   const config: Config = {
@@ -229,9 +248,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     regions: regions.length > 0 ? regions : [region],
     concurrency: intVar(env, 'TRAIL_CONCURRENCY', 8, 1, 64),
     fanoutThreshold: intVar(env, 'TRAIL_FANOUT_THRESHOLD', 50, 1, 100_000),
-    fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 10_000),
+    fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 1_000),
     workerFunction,
     vendingSource: env['TRAIL_VENDING_SOURCE']?.trim() || DEFAULT_VENDING_SOURCE,
+    vendingAccounts,
     vendingFailOn: parseFailOn(env),
     http: {
       auth,
@@ -254,8 +274,11 @@ export function invocationDeadline(config: Config, context?: FcContext, startedA
   return startedAt + Math.max(1_000, timeoutMs - config.deadlineMarginMs);
 }
 
-/** Reads the baseline specs, validated; `opts` are the home-region client options (for OSS). */
-export async function loadBaseline(config: Config, opts: ClientOptions, baseDir = process.cwd()): Promise<TrailSpec[]> {
+/**
+ * Reads the baseline specs, validated; `opts` are the home-region client options (for OSS), and
+ * `call` the caller's retrier (a throttled or dropped OSS GET is retried like every cloud call).
+ */
+export async function loadBaseline(config: Config, opts: ClientOptions, baseDir = process.cwd(), call: Call = (_label, fn) => fn()): Promise<TrailSpec[]> {
   const source = config.baseline;
   switch (source.kind) {
     case 'none':
@@ -272,7 +295,8 @@ export async function loadBaseline(config: Config, opts: ClientOptions, baseDir 
       return parseSpecsText('TRAIL_BASELINE_FILE', text);
     }
     case 'oss': {
-      const text = await createOssClient(opts).getObjectText(source.bucket, source.key);
+      const oss = createOssClient(opts);
+      const text = await call('oss:GetObject', () => oss.getObjectText(source.bucket, source.key));
       if (text === undefined) throw invalid('TRAIL_BASELINE_OSS', `names an object that does not exist (oss://${source.bucket}/${source.key})`);
       return parseSpecsText('TRAIL_BASELINE_OSS', text);
     }

@@ -31,7 +31,7 @@ import { ProvisionError, errorSummary, isRetryableFailure } from '../core/errors
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
 import { retrier } from '../core/retry';
-import { buildReport, deliveryProblem, formatReport, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
+import { buildReport, deliveryProblem, formatReport, mergeDeliveries, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
 import { memberCredentials } from '../platform/accounts';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
@@ -77,14 +77,24 @@ async function selfAccount(deps: RemediationDeps): Promise<string> {
   return (deps.selfAccountId = id.accountId);
 }
 
-/** The accounts to cover: the configured list, or every Resource Directory account (all pages). */
+/** The accounts to cover: the configured list, or every Resource Directory account (all pages, retried as one walk). */
 export async function targetAccounts(deps: RemediationDeps): Promise<string[]> {
   const { config } = deps;
   if (config.accounts.kind === 'list') return config.accounts.ids;
   const log = deps.logger ?? silentLogger;
   const rm = createResourceManagerClient({ region: config.region, credentials: deps.credentials, env: deps.env });
-  const accounts = await rm.listAccounts({ onPage: (page, total) => log.debug('listing accounts', { page, total }) });
+  const accounts = await callOf(deps).call('resourcemanager:ListAccounts', () => rm.listAccounts({ onPage: (page, total) => log.debug('listing accounts', { page, total }) }));
   return accounts.map((a) => a.accountId);
+}
+
+/** The run's retrier: every cloud call of the run is retried the same way, up to the deadline. */
+function callOf(deps: RemediationDeps) {
+  return retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
+}
+
+/** The baseline, with the OSS GET retried (TRAIL_BASELINE_OSS). */
+function baseline(deps: RemediationDeps): Promise<TrailSpec[]> {
+  return loadBaseline(deps.config, { region: deps.config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir, callOf(deps).call);
 }
 
 /** Remediates `accounts` × `regions` for `specs`; returns the report (never throws per account). */
@@ -99,12 +109,13 @@ export async function remediateAccounts(
   const { config } = deps;
   const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: opts.mode });
   const self = await selfAccount(deps);
+  const names = new Set(specs.map((s) => s.Name));
   let done = 0;
   const total = accounts.length;
 
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
-    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env);
+    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, 'trail-remediation');
     const out: AccountRegionResult[] = [];
     // Trails ensured at their home region in this run, by "<name>@<region>": another region that
     // sees one as a shadow trail is covered by it, without checking it at home again.
@@ -112,6 +123,9 @@ export async function remediateAccounts(
     for (const region of regions) {
       const cloud = createCloud({ region, credentials, env: deps.env, accountId });
       const trails: TrailOutcome[] = [];
+      // One DescribeTrails for the region: every spec's first look, and the Fresh trails of any origin.
+      const { call } = callOf(deps);
+      const listing = onceAsync(() => call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ includeOrganizationTrail: true, includeShadowTrails: true })));
       for (const spec of specs) {
         if (deps.deadline !== undefined && Date.now() >= deps.deadline) {
           trails.push({ name: spec.Name, done: [], planned: [], ok: false, error: { Code: 'DeadlineExceeded', Message: 'Not checked: the invocation ran out of time (the next run covers it).' }, retryable: true });
@@ -122,6 +136,7 @@ export async function remediateAccounts(
             dryRun: opts.dryRun,
             logger: log,
             retry: deps.deadline ? { deadline: deps.deadline } : undefined,
+            listing,
             ensuredAtHome: (home) => {
               const earlier = ensured.get(`${spec.Name}@${home}`);
               return earlier && { ...earlier, classification: 'compliant', planned: [], done: [], drift: [], destinations: [], requestIds: [] };
@@ -131,10 +146,23 @@ export async function remediateAccounts(
           const problem = deliveryProblem(r.status, r.trail);
           trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true, ...(problem ? { deliveryProblem: problem } : {}) });
         } catch (e) {
-          trails.push({ name: spec.Name, done: [], planned: [], ok: false, error: errorSummary(e), retryable: isRetryableFailure(e) });
+          const squatter = e instanceof ProvisionError ? e.detail : undefined;
+          trails.push({
+            name: spec.Name,
+            done: [],
+            planned: [],
+            ok: false,
+            error: errorSummary(e),
+            retryable: isRetryableFailure(e),
+            ...(squatter?.['squatter'] ? { squattedBy: { name: squatter['squatter'], destination: squatter['destination'] ?? '' } } : {}),
+          });
+          if (squatter?.['squatter']) log.error('destination squatted', { trail: spec.Name, squatter: squatter['squatter'], destination: squatter['destination'], accountId, region });
         }
       }
-      out.push({ accountId, region, trails });
+      const fresh = await listing.peek();
+      const freshTrails = (fresh ?? []).filter((t) => t.Status === 'Fresh' && !names.has(t.Name) && (!t.HomeRegion || t.HomeRegion === region)).map((t) => t.Name);
+      if (freshTrails.length > 0) log.warn('trails never started', { accountId, region, trails: freshTrails });
+      out.push({ accountId, region, trails, ...(freshTrails.length > 0 ? { freshTrails } : {}) });
     }
     done++;
     log.info('progress', { accountsDone: done, accountsTotal: total, accountId });
@@ -152,6 +180,16 @@ export async function remediateAccounts(
   return report;
 }
 
+/**
+ * fn() at most once, its promise shared; `peek()` is its value when it was called and succeeded
+ * (undefined otherwise), without calling it.
+ */
+function onceAsync<T>(fn: () => Promise<T>): (() => Promise<T>) & { peek: () => Promise<T | undefined> } {
+  let p: Promise<T> | undefined;
+  const get = () => (p ??= fn());
+  return Object.assign(get, { peek: async () => (p ? p.catch(() => undefined) : undefined) });
+}
+
 /** The timer run: inline when few accounts, else fan out batches to the worker function. */
 export async function runRemediation(run: RunOptions, deps: RemediationDeps): Promise<Report> {
   const { config } = deps;
@@ -159,32 +197,41 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
   const dryRun = run.dryRun ?? config.dryRun;
   const regions = run.regions ?? config.regions;
   const log = (deps.logger ?? silentLogger).child({ runId });
-  const specs = await loadBaseline(config, { region: config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir);
+  const specs = await baseline(deps);
   if (specs.length === 0) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'No baseline trail specs are configured (TRAIL_BASELINE, TRAIL_BASELINE_FILE or TRAIL_BASELINE_OSS).' });
   const accounts = run.accounts ?? (await targetAccounts(deps));
   log.info('remediation started', { accounts: accounts.length, regions, specs: specs.map((s) => s.Name), dryRun });
 
-  const report =
-    accounts.length <= config.fanoutThreshold
-      ? await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' })
-      : await dispatchBatches(accounts, regions, specs, deps, { runId, dryRun });
-  await reportStore(deps)?.save(runId, report.mode === 'inline' ? 'report.json' : 'dispatch.json', report);
+  const store = reportStore(deps);
+  const warnings: string[] = [];
+  if (accounts.length > config.fanoutThreshold && !store) {
+    // Batches are checked against the run's manifest in OSS; without one, no batch could be trusted.
+    warnings.push(`${accounts.length} accounts exceed TRAIL_FANOUT_THRESHOLD (${config.fanoutThreshold}), but fan-out needs TRAIL_REPORT_OSS (the run's batch manifest): ran inline instead; accounts not reached before the deadline are reported DeadlineExceeded.`);
+    log.warn('fan-out needs TRAIL_REPORT_OSS; running inline', { accounts: accounts.length });
+  }
+  if (accounts.length > config.fanoutThreshold && store) return dispatchBatches(store, accounts, regions, specs, deps, { runId, dryRun });
+  const report = await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' });
+  if (warnings.length > 0) report.warnings = warnings;
+  await store?.save(runId, 'report.json', report);
   return report;
 }
 
+type ReportStore = NonNullable<ReturnType<typeof reportStore>>;
+
 /**
- * Where reports go when TRAIL_REPORT_OSS is set: <prefix>/<runId>/<name>. A report that cannot be
- * written is logged (it is in the function's log anyway), never a reason to fail the run.
+ * Where reports go when TRAIL_REPORT_OSS is set: <prefix>/<runId>/<name>. Every call is retried;
+ * a report that still cannot be written is logged (it is in the function's log anyway), never a
+ * reason to fail the run.
  */
 function reportStore(deps: RemediationDeps) {
   const target = deps.config.reportOss;
   if (!target) return undefined;
   const oss = createOssClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
   const log = deps.logger ?? silentLogger;
-  const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, log);
+  const { call } = callOf(deps);
   const dir = (runId: string) => [target.prefix, runId].filter(Boolean).join('/') + '/';
   return {
-    async save(runId: string, name: string, report: Report): Promise<boolean> {
+    async save(runId: string, name: string, report: unknown): Promise<boolean> {
       const key = dir(runId) + name;
       try {
         await call('oss:PutObject', () => oss.putObject(target.bucket, key, JSON.stringify(report, null, 2), 'application/json'));
@@ -195,70 +242,132 @@ function reportStore(deps: RemediationDeps) {
         return false;
       }
     },
-    /** The run's batch reports, once there are `count` of them (else undefined, having read none). */
-    async batchReports(runId: string, count: number): Promise<Report[] | undefined> {
-      const keys = await call('oss:ListObjects', () => oss.listKeys(target.bucket, `${dir(runId)}batch-`));
-      if (keys.length < count) return undefined;
-      const texts = await Promise.all(keys.map((k) => call('oss:GetObject', () => oss.getObjectText(target.bucket, k))));
-      return texts.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as Report);
+    /** The names of the run's objects that start with `prefix`. */
+    async names(runId: string, prefix: string): Promise<Set<string>> {
+      const keys = await call('oss:ListObjects', () => oss.listKeys(target.bucket, dir(runId) + prefix));
+      return new Set(keys.map((k) => k.slice(dir(runId).length)));
+    },
+    /** A report of the run, or undefined when there is none. */
+    async read<T = Report>(runId: string, name: string): Promise<T | undefined> {
+      const text = await call('oss:GetObject', () => oss.getObjectText(target.bucket, dir(runId) + name));
+      return text === undefined ? undefined : (JSON.parse(text) as T);
     },
   };
 }
 
-async function dispatchBatches(
-  accounts: string[],
-  regions: string[],
-  specs: TrailSpec[],
-  deps: RemediationDeps,
-  opts: { runId: string; dryRun: boolean },
-): Promise<Report> {
+/** The accounts of one async batch at most: FC 3.0 takes async payloads of a few hundred KiB at most, and a batch must end within one function timeout. */
+export const MAX_BATCH_ACCOUNTS = 1_000;
+
+async function dispatchBatches(store: ReportStore, accounts: string[], regions: string[], specs: TrailSpec[], deps: RemediationDeps, opts: { runId: string; dryRun: boolean }): Promise<Report> {
   const { config } = deps;
   const startedAt = new Date().toISOString();
   const worker = config.workerFunction ?? deps.functionName;
   if (!worker) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'Fan-out needs TRAIL_WORKER_FUNCTION (or the function name from the FC context).' });
   const fc = createFcClient({ region: config.region, credentials: deps.credentials, env: deps.env, accountId: await selfAccount(deps) });
-  const batches = chunk(accounts, config.fanoutBatch);
+  const groups = chunk(accounts, Math.min(config.fanoutBatch, MAX_BATCH_ACCOUNTS));
   const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: 'fanout' });
-  const sent = await mapSettled(batches, config.concurrency, async (batch, batchIndex) => {
-    const payload: BatchPayload = { kind: 'remediation-batch', runId: opts.runId, accounts: batch, regions, dryRun: opts.dryRun, batchIndex, batchCount: batches.length };
-    return fc.invoke(worker, payload, 'async');
-  });
-  const dispatched: DispatchedBatch[] = sent.map((s, index) =>
-    s.ok ? { index, accounts: batches[index]!.length, ok: true, requestId: s.value.requestId } : { index, accounts: batches[index]!.length, ok: false, error: errorSummary(s.error) },
-  );
-  log.info('fanned out', { batches: dispatched.length, accepted: dispatched.filter((b) => b.ok).length, accounts: accounts.length });
   const report = buildReport({ runId: opts.runId, mode: 'fanout', dryRun: opts.dryRun, startedAt, regions, specs: specs.map((s) => s.Name), accounts: accounts.length }, []);
-  report.batches = dispatched;
-  for (const b of dispatched) if (!b.ok && b.error) report.failed.push({ accountId: '', region: config.region, name: `batch-${b.index}`, ...b.error });
+  report.batches = groups.map((ids, index) => ({ index, accounts: ids.length, accountIds: ids, status: 'pending', ok: false }));
+  // The manifest first: a batch may start (and check itself against it) before the dispatch ends.
+  if (!(await store.save(opts.runId, 'dispatch.json', report))) {
+    throw new ProvisionError({ code: 'InternalError', status: 503, retryable: true, message: 'The run manifest (dispatch.json) could not be written to TRAIL_REPORT_OSS; no batch was sent.' });
+  }
+  const { call } = callOf(deps);
+  const sent = await mapSettled(groups, config.concurrency, async (ids, batchIndex) => {
+    const payload: BatchPayload = { kind: 'remediation-batch', runId: opts.runId, accounts: ids, regions, dryRun: opts.dryRun, batchIndex, batchCount: groups.length };
+    return call('fc:InvokeFunction', () => fc.invoke(worker, payload, 'async'));
+  });
+  report.batches = sent.map((s, index) => {
+    const base = { index, accounts: groups[index]!.length, accountIds: groups[index]! };
+    return s.ok ? { ...base, status: 'accepted' as const, ok: true, requestId: s.value.requestId } : { ...base, status: 'failed' as const, ok: false, error: errorSummary(s.error) };
+  });
+  for (const b of report.batches) if (b.status === 'failed') report.failed.push(undispatched(b, config.region));
+  report.finishedAt = new Date().toISOString();
+  log.info('fanned out', { batches: report.batches.length, accepted: report.batches.filter((b) => b.ok).length, accounts: accounts.length });
+  await store.save(opts.runId, 'dispatch.json', report);
+  // Batches that finished before the manifest was final, or none sent at all: the summary is due now.
+  await summarise(store, opts.runId, deps);
   return report;
 }
 
 /**
- * One worker invocation: remediate the batch's accounts. The function fails the invocation when a
- * failure here is retryable (see functions/remediation), so FC retries the batch (idempotent) and
- * dead-letters it when retries run out.
+ * One worker invocation: remediate the batch's accounts. The batch must be in its run's manifest
+ * (dispatch.json), exactly as dispatched: anything else is refused before any cloud call to the
+ * accounts (403 BatchNotDispatched). The function fails the invocation when a failure here is
+ * retryable (see functions/remediation), so FC retries the batch (idempotent) and dead-letters it
+ * when retries run out. A batch delivered again merges with its earlier report (mergeDeliveries).
  */
 export async function runBatch(payload: BatchPayload, deps: RemediationDeps): Promise<Report> {
-  const specs = await loadBaseline(deps.config, { region: deps.config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir);
-  const report = await remediateAccounts(payload.accounts, payload.regions, specs, deps, { runId: payload.runId, dryRun: payload.dryRun, mode: 'batch' });
   const store = reportStore(deps);
-  if (store && payload.batchIndex !== undefined && payload.batchCount !== undefined) {
-    if (await store.save(payload.runId, `batch-${payload.batchIndex}.json`, report)) await summarise(store, payload.runId, payload.batchCount, deps);
+  await assertDispatched(store, payload);
+  const specs = await baseline(deps);
+  let report = await remediateAccounts(payload.accounts, payload.regions, specs, deps, { runId: payload.runId, dryRun: payload.dryRun, mode: 'batch' });
+  const name = `batch-${payload.batchIndex}.json`;
+  const earlier = await store!.read(payload.runId, name).catch(() => undefined);
+  if (earlier) {
+    report = mergeDeliveries(earlier, report);
+    (deps.logger ?? silentLogger).warn('batch delivered again; merged with its earlier report', { runId: payload.runId, batch: payload.batchIndex, fixed: report.fixed });
   }
+  if (await store!.save(payload.runId, name, report)) await summarise(store!, payload.runId, deps);
   return report;
 }
 
+/** The failure a batch that could not be dispatched stands for, in the dispatch report and the summary. */
+function undispatched(b: DispatchedBatch, region: string): Report['failed'][number] {
+  return { accountId: '', region, name: `batch-${b.index}`, Code: b.error?.Code ?? 'InternalError', Message: `Not dispatched (${b.accounts} accounts not checked): ${b.error?.Message ?? ''}`, retryable: true };
+}
+
+function notDispatched(why: string): ProvisionError {
+  return new ProvisionError({ code: 'BatchNotDispatched', message: `Remediation batch refused: ${why}.` });
+}
+
+async function assertDispatched(store: ReportStore | undefined, payload: BatchPayload): Promise<void> {
+  if (!store) throw notDispatched('batches are checked against the run manifest, which needs TRAIL_REPORT_OSS');
+  if (payload.batchIndex === undefined) throw notDispatched('it names no batchIndex');
+  if (payload.accounts.length > MAX_BATCH_ACCOUNTS) throw notDispatched(`it holds more than ${MAX_BATCH_ACCOUNTS} accounts`);
+  const manifest = await store.read(payload.runId, 'dispatch.json');
+  if (!manifest || manifest.mode !== 'fanout') throw notDispatched(`run ${payload.runId} has no dispatch manifest`);
+  const entry = manifest.batches?.find((b) => b.index === payload.batchIndex);
+  const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  if (
+    !entry ||
+    entry.status === 'failed' ||
+    !same(entry.accountIds ?? [], payload.accounts) ||
+    !same(manifest.regions, payload.regions) ||
+    manifest.dryRun !== payload.dryRun ||
+    manifest.batches?.length !== payload.batchCount
+  ) {
+    throw notDispatched(`batch ${payload.batchIndex} of run ${payload.runId} is not in the manifest as sent`);
+  }
+}
+
 /**
- * When every batch of the run has written its report, merge them into summary.json. Batches that
- * finish together may both see the full set and write the same summary; that is harmless.
+ * Once the manifest is final and every accepted batch has written its report, merge them into
+ * summary.json; batches that could not be dispatched are named in it as failures. Whoever
+ * finishes last (a batch, or the dispatch itself) writes it; two that finish together write the
+ * same summary, which is harmless.
  */
-async function summarise(store: NonNullable<ReturnType<typeof reportStore>>, runId: string, batchCount: number, deps: RemediationDeps): Promise<void> {
+async function summarise(store: ReportStore, runId: string, deps: RemediationDeps): Promise<void> {
   const log = (deps.logger ?? silentLogger).child({ runId });
   try {
-    const reports = await store.batchReports(runId, batchCount);
-    if (!reports || reports.length < batchCount) return;
-    const summary = mergeReports(reports);
-    log.info('run summary', { counts: summary.counts, fixed: summary.fixed, failed: summary.failed.length, text: formatReport(summary) });
+    const manifest = await store.read(runId, 'dispatch.json');
+    const batches = manifest?.batches ?? [];
+    if (!manifest || batches.some((b) => b.status === 'pending')) return;
+    const accepted = batches.filter((b) => b.status === 'accepted').map((b) => `batch-${b.index}.json`);
+    // One listing per finished batch; the reports are read only by whoever sees them all.
+    const present = accepted.length > 0 ? await store.names(runId, 'batch-') : new Set<string>();
+    if (accepted.some((n) => !present.has(n))) return;
+    const reports: Report[] = [];
+    for (const n of accepted) {
+      const r = await store.read(runId, n);
+      if (!r) return;
+      reports.push(r);
+    }
+    const summary = reports.length > 0 ? mergeReports(reports) : { ...manifest, mode: 'summary' as const, details: [] };
+    summary.batches = batches;
+    const lost = batches.filter((b) => b.status === 'failed');
+    summary.failed = [...summary.failed.filter((f) => !/^batch-\d+$/.test(f.name ?? '')), ...lost.map((b) => undispatched(b, deps.config.region))];
+    log.info('run summary', { counts: summary.counts, fixed: summary.fixed, failed: summary.failed.length, undispatched: lost.length, text: formatReport(summary) });
     await store.save(runId, 'summary.json', summary);
   } catch (e) {
     log.error('run summary not written', { error: errorSummary(e) });

@@ -21,6 +21,8 @@ export interface TrailOutcome {
   retryable?: boolean;
   /** Why the trail, logging, does not deliver (GetTrailStatus), when it does not. */
   deliveryProblem?: string;
+  /** RepeatOssBucket: the trail of this account that holds the destination the spec names. */
+  squattedBy?: { name: string; destination: string };
 }
 
 export interface AccountRegionResult {
@@ -30,12 +32,18 @@ export interface AccountRegionResult {
   error?: { Code: string; Message: string; RequestId?: string };
   retryable?: boolean;
   trails: TrailOutcome[];
+  /** Trails homed here that were created but never started (Status Fresh), whoever created them. */
+  freshTrails?: string[];
 }
 
 export interface DispatchedBatch {
   index: number;
   accounts: number;
+  /** pending: in the manifest, not yet sent; accepted: FC took the async invocation; failed: it could not be sent (retries exhausted). */
+  status: 'pending' | 'accepted' | 'failed';
   ok: boolean;
+  /** The batch's accounts, in order: a batch invocation must carry exactly these (the manifest check). */
+  accountIds: string[];
   requestId?: string;
   error?: { Code: string; Message: string };
 }
@@ -60,6 +68,12 @@ export interface Report {
   failed: Array<{ accountId: string; region: string; name?: string; Code: string; Message: string; retryable?: boolean }>;
   /** Trails that log but whose delivery fails (a destination gone or unwritable): for a person to look at. */
   deliveryProblems: Array<{ accountId: string; region: string; name: string; problem: string }>;
+  /** Specs that could not be applied because another trail holds their OSS destination (RepeatOssBucket), naming that trail. */
+  squatted: Array<{ accountId: string; region: string; name: string; squatter: string; destination: string }>;
+  /** Trails created but never started (Status Fresh), whatever created them: an interrupted request, or someone else. */
+  freshTrails: Array<{ accountId: string; region: string; name: string }>;
+  /** Things about the run itself a person should know (e.g. fan-out off for want of TRAIL_REPORT_OSS). */
+  warnings?: string[];
   details: AccountRegionResult[];
   /** Fan-out only: the async invocations sent. */
   batches?: DispatchedBatch[];
@@ -91,12 +105,16 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
   const counts = emptyCounts();
   const failed: Report['failed'] = [];
   const deliveryProblems: Report['deliveryProblems'] = [];
+  const squatted: Report['squatted'] = [];
+  const freshTrails: Report['freshTrails'] = [];
   const notDelivering = new Set<string>();
   let fixed = 0;
   let nonCompliant = 0;
   for (const d of details) {
     if (d.error) failed.push({ accountId: d.accountId, region: d.region, ...d.error, retryable: d.retryable });
+    for (const name of d.freshTrails ?? []) freshTrails.push({ accountId: d.accountId, region: d.region, name });
     for (const t of d.trails) {
+      if (t.squattedBy) squatted.push({ accountId: d.accountId, region: d.region, name: t.name, squatter: t.squattedBy.name, destination: t.squattedBy.destination });
       counts[t.classification ?? 'error']++;
       if (t.classification && t.classification !== 'compliant') nonCompliant++;
       if (t.done.length > 0) fixed++;
@@ -108,7 +126,38 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
       }
     }
   }
-  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, details };
+  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, squatted, freshTrails, details };
+}
+
+/**
+ * One batch delivered twice (FC async delivery is at least once; a retry after a lost answer):
+ * one report that keeps what either delivery did. Per account, region and trail, an outcome with
+ * writes wins (the first delivery fixed it; the second found it compliant), then a success over
+ * a failure, then the later one. So a repeat can add fixes but never erase them.
+ */
+export function mergeDeliveries(earlier: Report, later: Report): Report {
+  const pick = (a: TrailOutcome | undefined, b: TrailOutcome): TrailOutcome => {
+    if (!a) return b;
+    if (a.done.length > 0) return a;
+    if (b.done.length > 0) return b;
+    return b.ok || !a.ok ? b : a;
+  };
+  const byKey = new Map<string, AccountRegionResult>();
+  for (const d of earlier.details) byKey.set(`${d.accountId}/${d.region}`, d);
+  for (const d of later.details) {
+    const k = `${d.accountId}/${d.region}`;
+    const prev = byKey.get(k);
+    if (!prev) {
+      byKey.set(k, d);
+      continue;
+    }
+    const trails = new Map(prev.trails.map((t) => [t.name, t]));
+    for (const t of d.trails) trails.set(t.name, pick(trails.get(t.name), t));
+    const error = d.error && prev.error ? d.error : undefined;
+    byKey.set(k, { accountId: d.accountId, region: d.region, trails: [...trails.values()], freshTrails: d.freshTrails ?? prev.freshTrails, ...(error ? { error, retryable: d.retryable } : {}) });
+  }
+  const base = { runId: earlier.runId, mode: earlier.mode, dryRun: earlier.dryRun, startedAt: earlier.startedAt, regions: earlier.regions, specs: earlier.specs, accounts: earlier.accounts };
+  return buildReport(base, [...byKey.values()]);
 }
 
 /**
@@ -135,6 +184,8 @@ export function mergeReports(batches: readonly Report[]): Report {
     nonCompliant: sum((r) => r.nonCompliant),
     failed: batches.flatMap((r) => r.failed),
     deliveryProblems: batches.flatMap((r) => r.deliveryProblems),
+    squatted: batches.flatMap((r) => r.squatted ?? []),
+    freshTrails: batches.flatMap((r) => r.freshTrails ?? []),
     details: [],
   };
 }
@@ -158,5 +209,10 @@ export function formatReport(report: Report): string {
   if (report.failed.length > 20) lines.push(`  … and ${report.failed.length - 20} more failures.`);
   for (const p of report.deliveryProblems.slice(0, 20)) lines.push(`  NOT DELIVERING ${p.accountId}/${p.region}/${p.name}: ${p.problem}`);
   if (report.deliveryProblems.length > 20) lines.push(`  … and ${report.deliveryProblems.length - 20} more trails not delivering.`);
+  for (const s of report.squatted.slice(0, 20)) lines.push(`  SQUATTED ${s.accountId}/${s.region}/${s.name}: ${s.destination} is held by trail "${s.squatter}"`);
+  if (report.squatted.length > 20) lines.push(`  … and ${report.squatted.length - 20} more squatted destinations.`);
+  for (const f of report.freshTrails.slice(0, 20)) lines.push(`  NEVER STARTED ${f.accountId}/${f.region}/${f.name} (Status Fresh)`);
+  if (report.freshTrails.length > 20) lines.push(`  … and ${report.freshTrails.length - 20} more trails never started.`);
+  for (const w of report.warnings ?? []) lines.push(`  WARNING ${w}`);
   return lines.join('\n');
 }

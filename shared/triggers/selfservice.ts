@@ -151,7 +151,7 @@ function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
     deps.logger?.warn('account not allowed', { accountId });
     throw new ProvisionError({ code: 'AccountNotAllowed', message: `The self-service API is not allowed to work in account ${accountId} (TRAIL_HTTP_ACCOUNTS).` });
   }
-  const credentials = memberCredentials(deps.config, deps.credentials, accountId, deps.env);
+  const credentials = memberCredentials(deps.config, deps.credentials, accountId, deps.env, 'trail-selfservice');
   return createCloud({ region: deps.config.region, credentials, env: deps.env, accountId });
 }
 

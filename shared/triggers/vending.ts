@@ -16,6 +16,9 @@
  */
 import { memberCredentials } from '../platform/accounts';
 import { createCloud } from '../cloud';
+import { createResourceManagerClient } from '../cloud/resourcemanager';
+import { ACCOUNT_ID } from '../core/arn';
+import { retrier } from '../core/retry';
 import { mapSettled } from '../core/concurrency';
 import { REGION, loadBaseline, type Config } from '../platform/config';
 import { ProvisionError, errorSummary, isRetryableFailure, type FieldError } from '../core/errors';
@@ -109,11 +112,11 @@ export function rejectedVending(
 
 /** The specs a request applies, validated; throws (400, every failing field) before any write. */
 async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<TrailSpec[]> {
-  if (!/^\d{1,20}$/.test(req.accountId)) {
+  if (!ACCOUNT_ID.test(req.accountId)) {
     throw new ProvisionError({
       code: 'InvalidQueryParameter',
       message: 'The vending event has no valid member account id.',
-      fields: [{ pointer: '/accountId', rule: 'pattern', message: '/accountId must be a numeric account id' }],
+      fields: [{ pointer: '/accountId', rule: 'pattern', message: '/accountId must be a 16-digit account id string' }],
     });
   }
   // The region goes into the endpoint host name (the event adapter checks it too, as /data/region).
@@ -125,11 +128,37 @@ async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<T
     });
   }
   const homeOpts: ClientOptions = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
-  const specs: TrailSpec[] = req.specs === undefined ? await loadBaseline(deps.config, homeOpts, deps.baseDir) : validateSpecs(req.specs);
+  const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
+  const specs: TrailSpec[] = req.specs === undefined ? await loadBaseline(deps.config, homeOpts, deps.baseDir, call) : validateSpecs(req.specs);
   if (specs.length === 0) {
     throw new ProvisionError({ code: 'InvalidQueryParameter', message: 'No trail specs to apply: the event has none and no baseline is configured.' });
   }
   return specs;
+}
+
+/**
+ * Refuses (403 AccountNotAllowed, before any AssumeRole or write) an account that
+ * TRAIL_VENDING_ACCOUNTS does not cover: by default one that is not a member of this Resource
+ * Directory, as Resource Manager GetAccount (called with the management account's credentials)
+ * tells. The same answer whatever the reason, so the event learns nothing about the account.
+ */
+async function assertVendable(accountId: string, deps: VendingDeps): Promise<void> {
+  const scope = deps.config.vendingAccounts;
+  let allowed: boolean;
+  if (scope.kind === 'any') allowed = true;
+  else if (scope.kind === 'list') allowed = scope.ids.includes(accountId);
+  else {
+    const rm = createResourceManagerClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
+    const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
+    allowed = (await call('resourcemanager:GetAccount', () => rm.getAccount(accountId))) !== undefined;
+  }
+  if (!allowed) {
+    throw new ProvisionError({
+      code: 'AccountNotAllowed',
+      message: `Account ${accountId} is not one this deployment vends trails for (TRAIL_VENDING_ACCOUNTS: ${scope.kind === 'rd' ? 'members of the Resource Directory' : scope.kind}).`,
+      fields: [{ pointer: '/accountId', rule: 'vendingAccounts', message: '/accountId is not an account this deployment may vend for' }],
+    });
+  }
 }
 
 /** Ensures the request's specs in the member account; never throws (failures are in the result). */
@@ -147,7 +176,15 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
     return rejectedVending(req, region, dryRun, e);
   }
 
-  const credentials = memberCredentials(config, deps.credentials, req.accountId, deps.env);
+  // Only accounts the deployment vends for: by default members of this Resource Directory.
+  try {
+    await assertVendable(req.accountId, deps);
+  } catch (e) {
+    log.error('vending refused', { code: errorSummary(e).Code });
+    return rejectedVending(req, region, dryRun, e);
+  }
+
+  const credentials = memberCredentials(config, deps.credentials, req.accountId, deps.env, 'trail-vending');
   const cloud = createCloud({ region, credentials, env: deps.env, accountId: req.accountId });
   log.info('vending', { specs: specs.map((s) => s.Name), dryRun });
 
@@ -176,6 +213,9 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
   return result;
 }
 
+/** Failures named in the message assertVended throws (all of them stay in the results and logs). */
+const MESSAGE_FAILURES = 20;
+
 /** Whether `results` fail the invocation under TRAIL_VENDING_FAIL_ON (see assertVended). */
 export function failsInvocation(results: readonly VendingResult[], failOn: Config['vendingFailOn']): boolean {
   return results.some((r) => (failOn === 'any' ? !r.ok : r.retryable));
@@ -196,7 +236,9 @@ export function assertVended(results: readonly VendingResult[], failOn: Config['
   const first = failures.find((f) => f.retryable) ?? failures[0];
   const specs = results.reduce((n, r) => n + r.outcomes.length, 0);
   const succeeded = results.reduce((n, r) => n + r.outcomes.filter((o) => o.ok).length, 0);
-  const list = failures.map((f) => `${f.accountId || '?'} ${f.what}: ${f.code} (${f.message})${f.retryable ? ' [retryable]' : ''}`).join('; ');
+  // The message names the first failures only: a huge batch must not throw a megabyte (the results and logs have them all).
+  const shown = failures.slice(0, MESSAGE_FAILURES).map((f) => `${f.accountId || '?'} ${f.what}: ${f.code} (${String(f.message).slice(0, 200)})${f.retryable ? ' [retryable]' : ''}`);
+  const list = shown.join('; ') + (failures.length > MESSAGE_FAILURES ? `; and ${failures.length - MESSAGE_FAILURES} more` : '');
   throw new ProvisionError({
     code: first?.code ?? 'InternalError',
     status: 500,
