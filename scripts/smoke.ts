@@ -57,6 +57,8 @@ Options:
                        Default: TRAIL_REGION, ALIBABA_CLOUD_REGION, else cn-hangzhou.
   --name NAME          Trail name. Default: trail-smoke-<random>. Must not exist yet: the smoke
                        test never touches a trail it did not create.
+  --verify-timeout S   Seconds to wait for GetTrailStatus to report IsLogging after StartLogging
+                       (the real service may lag). Default: 60.
   --yes                Required: confirms that a trail may be created and deleted in the account.
   -h, --help           Show this help.
 
@@ -114,7 +116,7 @@ export async function smoke(argv: readonly string[], io: SmokeIo): Promise<numbe
   const err = (s: string) => io.stderr.write(s + '\n');
   const env = io.env;
 
-  let o: { yes: boolean; bucket?: string; prefix?: string; slsProject?: string; region: string; name: string };
+  let o: { yes: boolean; bucket?: string; prefix?: string; slsProject?: string; region: string; name: string; verifyTimeoutMs: number };
   try {
     const { values } = parseArgs({
       args: [...argv],
@@ -125,6 +127,7 @@ export async function smoke(argv: readonly string[], io: SmokeIo): Promise<numbe
         'sls-project': { type: 'string' },
         region: { type: 'string' },
         name: { type: 'string' },
+        'verify-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -141,7 +144,13 @@ export async function smoke(argv: readonly string[], io: SmokeIo): Promise<numbe
       slsProject: values['sls-project'],
       region: values.region ?? (env['TRAIL_REGION'] || env['ALIBABA_CLOUD_REGION'] || 'cn-hangzhou'),
       name: values.name ?? `trail-smoke-${randomBytes(4).toString('hex')}`,
+      verifyTimeoutMs: 60_000,
     };
+    if (values['verify-timeout'] !== undefined) {
+      const secs = Number(values['verify-timeout']);
+      if (!Number.isFinite(secs) || secs <= 0 || secs > 600) throw new Error(`--verify-timeout must be a number of seconds in (0, 600], got "${values['verify-timeout']}".`);
+      o.verifyTimeoutMs = Math.round(secs * 1000);
+    }
   } catch (e) {
     err(`smoke: ${(e as Error).message}\nRun "npm run smoke -- --help" for usage.`);
     return EXIT_USAGE;
@@ -214,14 +223,17 @@ export async function smoke(argv: readonly string[], io: SmokeIo): Promise<numbe
     }
 
     out('3. ensure: preflight, CreateTrail, StartLogging, verify');
-    const first = await ensureValidTrail(spec, cloud, { onStep: (s) => out(`   step ${s.step}${s.detail ? ` (${s.detail})` : ''}`) });
+    const first = await ensureValidTrail(spec, cloud, {
+      verifyTimeoutMs: o.verifyTimeoutMs,
+      onStep: (s) => out(`   step ${s.step}${s.detail ? ` (${s.detail})` : ''}`),
+    });
     created = calls.some((c) => c.service === 'actiontrail' && c.action === 'CreateTrail' && c.status === 200);
     check(first.classification === 'missing' && first.done.includes('CreateTrail') && first.done.includes('StartLogging'), `first run should create and start the trail, did ${describe(first)}`);
     check(first.status?.IsLogging === true, 'GetTrailStatus should report IsLogging=true after the first run');
     out(`   ok: ${describe(first)}; IsLogging=true; write RequestIds ${first.requestIds.join(', ')}`);
 
     out('4. re-run: must be a no-op (plan compliant)');
-    const second = await ensureValidTrail(spec, cloud, { onStep: (s) => out(`   step ${s.step}`) });
+    const second = await ensureValidTrail(spec, cloud, { verifyTimeoutMs: o.verifyTimeoutMs, onStep: (s) => out(`   step ${s.step}`) });
     check(second.classification === 'compliant' && second.done.length === 0, `the re-run should change nothing, got ${describe(second)} (drift: ${second.drift.map((d) => d.field).join(', ') || 'none'})`);
     out('   ok: compliant, nothing written');
   } catch (e) {

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/server';
+import { clearFaults, setFaults } from '../emulator/faults';
 import { smoke, type SmokeIo } from '../scripts/smoke';
 import { callsSince, keyFor, MGMT, REGION, startWorld } from './helpers/world';
 
@@ -119,6 +120,34 @@ describe('npm run smoke against the emulator', () => {
     expect(r.stderr).toMatch(/FAILED: BucketDoesNotExistException/);
     expect(callsSince(emu, from).filter((c) => WRITES.test(c))).toEqual([]);
     expect(mgmtTrails().filter((n) => n.startsWith('trail-smoke-'))).toEqual([]);
+  });
+
+  it('a run that fails after CreateTrail (never logging) still stops and deletes its trail, and exits 1', async () => {
+    // GetTrailStatus keeps answering IsLogging=false (a 'stale' fault): verify gives up after 1 s.
+    setFaults(emu.world, { rules: [{ match: 'actiontrail:GetTrailStatus', kind: 'stale', rate: 1 }] });
+    try {
+      const from = emu.world.calls.length;
+      const r = await run(['--yes', '--bucket', BUCKET, '--prefix', 'smoke-fail', '--name', 'trail-smoke-fails', '--verify-timeout', '1']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/FAILED: TrailNotLoggingException/);
+      expect(r.stdout).toMatch(/clean up: StopLogging, DeleteTrail/);
+      expect(r.stdout).toMatch(/ok: trail "trail-smoke-fails" deleted/);
+      expect(callsSince(emu, from).filter((c) => WRITES.test(c))).toEqual([
+        'actiontrail:CreateTrail',
+        'actiontrail:StartLogging',
+        'actiontrail:StopLogging',
+        'actiontrail:DeleteTrail',
+      ]);
+      expect(mgmtTrails()).not.toContain('trail-smoke-fails');
+    } finally {
+      clearFaults(emu.world);
+    }
+  });
+
+  it('refuses a bad --verify-timeout (exit 2)', async () => {
+    const r = await run(['--yes', '--bucket', BUCKET, '--verify-timeout', 'soon']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--verify-timeout must be a number of seconds/);
   });
 
   it('runs as `npm run smoke` does (tsx scripts/smoke.ts in a child process)', async () => {
