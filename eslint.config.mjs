@@ -12,4 +12,18 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // The emulator holds the product to the docs; it must never import the product's own tables.
+    files: ['emulator/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/shared/**', '**/functions/**', '**/cli/**', '**/scripts/**'], message: 'emulator/ must not import the product (write the emulator\'s own copy from the docs).' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -1,11 +1,20 @@
 /**
- * Error bodies in each service's own format: POP JSON envelope, OSS XML, SLS JSON.
+ * Error bodies in each service's own format (docs/conformance.md, rows *.error-body):
+ * - POP RPC (ActionTrail, STS, RAM, Resource Manager): JSON {RequestId, HostId, Code, Message};
+ * - OSS: XML <Error> with Code, Message, RequestId, HostId (+ per-error elements);
+ * - SLS: JSON {errorCode, errorMessage}, the request id only in the x-log-requestid header
+ *   (SLS "Error codes" doc, help doc-detail/29013);
+ * - FC 3.0: JSON {Code, Message, RequestId} (FC API 2023-03-30 data structure "Error");
+ * - MaxCompute 2022-01-04: JSON {requestId, httpCode, errorCode, errorMsg} (GetProjectResponseBody
+ *   in aliyun/alibabacloud-typescript-sdk maxcompute-20220104).
  */
 import type { EmuError, EmuResponse, ServiceName } from './types';
 
 function xmlEscape(s: string): string {
   return s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 }
+
+const POP_GATEWAY_CODE = /^(InvalidAccessKeyId|SignatureDoesNotMatch|IncompleteSignature|MissingSecurityToken|InvalidSecurityToken|Throttling|ServiceUnavailable|InvalidApi|InternalError)/;
 
 export function formatError(service: ServiceName, err: EmuError, requestId: string, host: string): EmuResponse {
   const hostId = host.replace(/:\d+$/, '').replace(/\.localhost$/, '') || 'emulator';
@@ -24,7 +33,24 @@ export function formatError(service: ServiceName, err: EmuError, requestId: stri
     return {
       status: err.status,
       headers: { 'content-type': 'application/json', ...err.headers },
-      body: JSON.stringify({ errorCode: err.code, errorMessage: err.message, requestId }),
+      body: JSON.stringify({ errorCode: err.code, errorMessage: err.message }),
+    };
+  }
+  if (service === 'fc') {
+    return {
+      status: err.status,
+      headers: { 'content-type': 'application/json', ...err.headers },
+      body: JSON.stringify({ Code: err.code, Message: err.message, RequestId: requestId }),
+    };
+  }
+  // MaxCompute's OpenAPI sits behind the POP gateway: authentication, throttling and routing
+  // failures come from the gateway in the POP envelope (below); the service's own errors in its
+  // PopResult shape. Which layer answers what is not documented (docs/conformance.md, unverified).
+  if (service === 'maxcompute' && !POP_GATEWAY_CODE.test(err.code)) {
+    return {
+      status: err.status,
+      headers: { 'content-type': 'application/json;charset=utf-8', ...err.headers },
+      body: JSON.stringify({ requestId, httpCode: err.status, errorCode: err.code, errorMsg: err.message }),
     };
   }
   return {

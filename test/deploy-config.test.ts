@@ -474,5 +474,5 @@ describe('buildAll', () => {
     } finally {
       await emu.close();
     }
-  }, 120_000);
+  }, 120_000); // 40 calls, but loading every bundle and SDK chunk takes ~45 s on a loaded 2-core machine
 });

@@ -21,7 +21,7 @@
  *
  * Checks run for every destination before anything is created, so a failed call changes nothing.
  */
-import { PROJECT_ERRORS } from '../../shared/core/errors';
+import { AT_UNDOCUMENTED } from './actiontrail-errors';
 import { findRole, type EmuAccount, type EmuBucket, type EmuSlsProject, type World } from '../state';
 import { EmuError } from '../types';
 import { apiTime, atError, parseOdpsArn, parseRoleArn, parseSlsArn, type ProjectRef } from './actiontrail-params';
@@ -40,9 +40,9 @@ export interface Destinations {
   MaxComputeWriteRoleArn: string;
 }
 
-function projectError(code: keyof typeof PROJECT_ERRORS): EmuError {
-  const e = PROJECT_ERRORS[code];
-  return new EmuError(e.status, code, e.message);
+function projectError(code: keyof typeof AT_UNDOCUMENTED): EmuError {
+  const [status, message] = AT_UNDOCUMENTED[code];
+  return new EmuError(status, code, message);
 }
 
 export function findBucket(world: World, name: string): { owner: EmuAccount; bucket: EmuBucket } | undefined {

@@ -4,18 +4,18 @@
  * Everything here is pure (no World access): formats only. Existence and access checks of the
  * destinations live in actiontrail-destinations.ts.
  */
-import { DOCUMENTED_ERRORS, type DocumentedCode } from '../../shared/core/errors';
+import { AT_ERRORS, type AtCode } from './actiontrail-errors';
 import { EmuError } from '../types';
 
 /** An EmuError carrying a documented ActionTrail code, its status and its documented message. */
-export function atError(code: DocumentedCode): EmuError {
-  const e = DOCUMENTED_ERRORS[code];
-  return new EmuError(e.status, code, e.message);
+export function atError(code: AtCode): EmuError {
+  const [status, message] = AT_ERRORS[code];
+  return new EmuError(status, code, message);
 }
 
 /** InvalidQueryParameter, naming the parameter (the real message is generic; the name helps). */
 export function invalidParam(name: string): EmuError {
-  return new EmuError(400, 'InvalidQueryParameter', `${DOCUMENTED_ERRORS.InvalidQueryParameter.message} (${name})`);
+  return new EmuError(400, 'InvalidQueryParameter', `${AT_ERRORS.InvalidQueryParameter[1]} (${name})`);
 }
 
 /** What the POP gateway answers when a required parameter is missing. */

@@ -32,6 +32,7 @@ export function trailArn(t: EmuTrail): string {
 /** A DescribeTrails TrailList item. */
 export function describeItem(t: EmuTrail, world: World, isShadow: boolean): Record<string, unknown> {
   return {
+    ...locationFields(t, world),
     Name: t.Name,
     HomeRegion: t.HomeRegion,
     TrailRegion: t.TrailRegion,
@@ -53,6 +54,17 @@ export function describeItem(t: EmuTrail, world: World, isShadow: boolean): Reco
     OrganizationId: t.IsOrganizationTrail ? (world.resourceDirectoryId ?? '') : '',
     IsShadowTrail: isShadow ? 1 : 0,
   };
+}
+
+/**
+ * DescribeTrails TrailList fields beyond the CreateTrail response elements, as the 2020-07-06 SDK
+ * model lists them (DescribeTrailsResponseBodyTrailList): Region, "the region where the trail
+ * resides" (its home region), and OssBucketLocation, "the region where the OSS bucket resides" in
+ * OSS's own form ("oss-cn-hangzhou"), "" without a bucket.
+ */
+function locationFields(t: EmuTrail, world: World): { Region: string; OssBucketLocation: string } {
+  const bucket = t.OssBucketName ? findBucket(world, t.OssBucketName)?.bucket : undefined;
+  return { Region: t.HomeRegion, OssBucketLocation: bucket ? `oss-${bucket.region}` : '' };
 }
 
 /**

@@ -2,11 +2,14 @@
  * MaxCompute OpenAPI 2022-01-04 (ROA, JSON): GetProject (GET /api/v1/projects/{projectName})
  * and a minimal ListProjects (GET /api/v1/projects).
  *
- * Success bodies follow the documented PopResult shape {requestId, httpCode, data}. Errors go out
- * as the POP envelope {RequestId, HostId, Code, Message} (emulator/errors.ts) with MaxCompute's own
- * codes: 404 "ODPS-0420111" ("Project not found - '<name>'.") for a missing project, and 403
- * "ODPS-0420095" ("Access Denied - ...") for a project of another account the caller was not added
- * to (`readers`). Project names are per region: one in another region is not found here.
+ * Success bodies follow the documented PopResult shape {requestId, httpCode, data}; errors the
+ * same shape with errorCode / errorMsg instead of data (GetProjectResponseBody in
+ * aliyun/alibabacloud-typescript-sdk maxcompute-20220104; emulator/errors.ts). A missing project
+ * is 404 "OBJECT_NOT_EXIST" ("This object does not exist.", the SDK model's example; Terraform's
+ * service_alicloud_max_compute_v2.go also treats ODPS-0420111, PROJECT_NOT_FOUND, ODPS-0420061 as
+ * not found, and the product accepts all of them). A project of another account the caller was
+ * not added to (`readers`) is 403 "ODPS-0420095" ("Access Denied - ..."; undocumented in the
+ * OpenAPI, unverified). Project names are per region: one in another region is not found here.
  */
 import type { EmuAccount, EmuMcProject, World } from '../state';
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceHandler } from '../types';
@@ -46,7 +49,7 @@ function projectBody(owner: EmuAccount, p: EmuMcProject): Record<string, unknown
 
 function getProject(req: EmuRequest, world: World, name: string): EmuResponse {
   const found = findProject(world, name, req.region);
-  if (!found) throw new EmuError(404, 'ODPS-0420111', `Project not found - '${name}'.`);
+  if (!found) throw new EmuError(404, 'OBJECT_NOT_EXIST', 'This object does not exist.');
   const id = req.caller.accountId;
   if (id !== found.owner.id && !(found.project.readers ?? []).includes(id)) {
     throw new EmuError(403, 'ODPS-0420095', `Access Denied - You don't exist in project ${name}.`);

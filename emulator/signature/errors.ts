@@ -43,9 +43,24 @@ const SLS: Record<AuthProblem, [number, string, string]> = {
   unexpectedToken: [401, 'Unauthorized', 'The AccessKeyId is unauthorized.'],
 };
 
+/**
+ * FC 3.0 signs like POP (ACS3) but answers authentication failures with its own codes: 403
+ * SignatureNotMatch and 403 InvalidAccessKeyID (FC "Error codes" page). Token problems are not on
+ * that page: 403 InvalidAccessKeyID / AccessDenied here is unverified (docs/conformance.md).
+ */
+const FC: Record<AuthProblem, [number, string, string]> = {
+  unknownKey: [403, 'InvalidAccessKeyID', 'invalid access key ID'],
+  badSignature: [403, 'SignatureNotMatch', 'The request signature we calculated does not match the signature you provided. Check your access key and signing method'],
+  incomplete: [403, 'AccessDenied', 'The request is not signed.'],
+  missingToken: [403, 'InvalidAccessKeyID', 'invalid access key ID'],
+  tokenMismatch: [403, 'AccessDenied', 'The security token you provided is invalid.'],
+  tokenExpired: [403, 'AccessDenied', 'The security token you provided has expired.'],
+  unexpectedToken: [403, 'InvalidAccessKeyID', 'invalid access key ID'],
+};
+
 const TABLES: Record<Family, Record<AuthProblem, [number, string, string]>> = { pop: POP, oss: OSS, sls: SLS };
 
 export function authError(service: ServiceName, problem: AuthProblem): EmuError {
-  const [status, code, message] = TABLES[familyOf(service)][problem];
+  const [status, code, message] = service === 'fc' ? FC[problem] : TABLES[familyOf(service)][problem];
   return new EmuError(status, code, message);
 }

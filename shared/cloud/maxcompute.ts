@@ -5,8 +5,9 @@
  * inside: callApi with an ROA GET on /api/v1/projects/{projectName}, signed ACS3-HMAC-SHA256 by
  * openapi-core with the shared @alicloud/credentials object. One client per region, built lazily.
  *
- * Codes: a missing project is 404 "ODPS-0420111" (Project not found) on MaxCompute's REST API;
- * the OpenAPI gateway documents "OBJECT_NOT_EXIST" too, and older SDKs report "NoSuchObject".
+ * Codes: a missing project is 404 with errorCode "OBJECT_NOT_EXIST" in the body
+ * {requestId, httpCode, errorCode, errorMsg} (the 2022-01-04 SDK model); MaxCompute's REST API says
+ * "ODPS-0420111" (Project not found), and older SDKs report "NoSuchObject": all are accepted.
  * Access denied is 403 "ODPS-0420095". Any 404/403 is classified by status as a fallback.
  */
 import type OpenApiClient from '@alicloud/openapi-core';
@@ -16,7 +17,10 @@ import { loadOpenApi } from './sdks';
 import { fromSdkError } from './sdk-error';
 import type { MaxComputeApi } from './types';
 
-const MISSING = new Set(['ODPS-0420111', 'OBJECT_NOT_EXIST', 'NoSuchObject', 'ProjectNotFound', 'NoSuchProject']);
+// Not-found codes: the SDK model's example (OBJECT_NOT_EXIST) and every code Terraform's
+// service_alicloud_max_compute_v2.go DescribeMaxComputeProject treats as not found, except
+// ODPS-0420095 (access denied), which is "denied" here: either way preflight refuses.
+const MISSING = new Set(['OBJECT_NOT_EXIST', 'ODPS-0420111', 'PROJECT_NOT_FOUND', 'ODPS-0420061', 'NoSuchObject', 'ProjectNotFound', 'NoSuchProject']);
 const DENIED = new Set(['ODPS-0420095', 'AccessDenied', 'NoPermission', 'Forbidden', 'Forbidden.RAM']);
 
 type Runtime = Parameters<OpenApiClient['callApi']>[2];

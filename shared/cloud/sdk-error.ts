@@ -31,7 +31,7 @@ export function fromSdkError(e: unknown): ProvisionError {
     status?: number;
     message?: string;
     name?: string;
-    data?: { RequestId?: string; requestId?: string; Code?: string; Message?: string; message?: string; errorCode?: string; errorMessage?: string; statusCode?: number; httpCode?: number };
+    data?: { RequestId?: string; requestId?: string; Code?: string; Message?: string; message?: string; errorCode?: string; errorMessage?: string; errorMsg?: string; statusCode?: number; httpCode?: number };
     requestId?: string;
   };
   const data = err.data ?? {};
@@ -43,7 +43,8 @@ export function fromSdkError(e: unknown): ProvisionError {
   const code = data.Code ?? data.errorCode ?? err.code ?? networkCode ?? 'InternalError';
   const status = err.statusCode ?? data.statusCode ?? data.httpCode ?? err.status ?? (NETWORK_CODES.has(code) ? 503 : 500);
   const requestId = data.RequestId ?? data.requestId ?? err.requestId;
-  const rawMessage = data.Message ?? data.errorMessage ?? data.message ?? err.message ?? code;
+  // Message keys by service: POP/FC 3.0 Message, SLS/FC 2.0 errorMessage, MaxCompute errorMsg.
+  const rawMessage = data.Message ?? data.errorMessage ?? data.errorMsg ?? data.message ?? err.message ?? code;
   // SDK messages look like "code: 400, <message> request id: <id>"; keep the service's message only.
   const message = String(rawMessage).replace(/^code: \d+, /, '').replace(/ request id: \S+.*$/s, '').slice(0, 500);
   // A TypeError and its kin thrown with no code is a bug here, not a cloud hiccup: retrying repeats it.
