@@ -125,7 +125,7 @@ function getAccount(req: EmuRequest, world: World): EmuResponse {
   const id = req.params['AccountId'];
   if (!id) throw new EmuError(400, 'MissingParameter', 'The input parameter "AccountId" that is mandatory for processing this request is not supplied.');
   const account = dir.accounts.find((a) => a.id === id);
-  if (!account) throw new EmuError(404, 'EntityNotExists.Account', 'The specified account does not exist.');
+  if (!account) throw new EmuError(404, 'EntityNotExists.Account', 'This resource directory account does not exist.');
   return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ RequestId: req.requestId, Account: accountView(dir, account) }) };
 }
 
