@@ -69,6 +69,8 @@ export interface EmuBucket {
   acl?: string;
   storageClass?: string;
   objects?: EmuObject[];
+  /** Overrides World.ossV1Allowed for this bucket (an old bucket that still takes V1/V2 signatures). */
+  ossV1Allowed?: boolean;
 }
 export interface EmuSlsProject {
   name: string;
@@ -195,6 +197,12 @@ export interface World {
   asyncInvocations: EmuAsyncInvocation[];
   /** Id of the Resource Directory; undefined when RD is not enabled. */
   resourceDirectoryId?: string;
+  /**
+   * Whether OSS accepts pre-V4 signatures (V1, V2, V1 presigned URLs). Default false: OSS refuses
+   * V1 for accounts created from 2025-03-01 and buckets created from 2025-09-01 (see
+   * emulator/signature/index.ts). A bucket's own ossV1Allowed overrides this.
+   */
+  ossV1Allowed?: boolean;
 }
 
 export interface SeedFile {
@@ -203,6 +211,8 @@ export interface SeedFile {
   functions?: EmuFunction[];
   faults?: FaultConfig;
   resourceDirectoryId?: string;
+  /** See World.ossV1Allowed (default false). */
+  ossV1Allowed?: boolean;
 }
 
 export function createWorld(seed: SeedFile = { accounts: [] }): World {
@@ -215,6 +225,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     calls: [],
     asyncInvocations: [],
     resourceDirectoryId: seed.resourceDirectoryId,
+    ossV1Allowed: seed.ossV1Allowed,
   };
   for (const a of seed.accounts) {
     addAccount(world, a);
@@ -259,6 +270,7 @@ export function snapshot(world: World): SeedFile {
   return {
     defaultRegion: world.defaultRegion,
     resourceDirectoryId: world.resourceDirectoryId,
+    ...(world.ossV1Allowed !== undefined ? { ossV1Allowed: world.ossV1Allowed } : {}),
     accounts: [...world.accounts.values()].map((a) => ({
       ...a,
       accessKeys: [...world.accessKeys.values()]

@@ -1,5 +1,5 @@
 /**
- * Destination checks through the real SDK clients (oss-client, sls20201230, openapi-core) over
+ * Destination checks through the real SDK clients (ali-oss V4, sls20201230, openapi-core) over
  * HTTP against the emulator: exists / missing / denied for OSS buckets, SLS projects and
  * MaxCompute projects, SLS logstore listing, an OSS object round trip, and cross-account reads
  * that work only once the owner grants them.
@@ -61,7 +61,32 @@ afterAll(async () => {
   await emu?.close();
 });
 
-describe('OSS through @alicloud/oss-client', () => {
+describe('OSS through ali-oss, V4-signed', () => {
+  it('makes every OSS call the product uses on an emulator that refuses V1 (the default, as OSS for new accounts)', async () => {
+    expect(emu.world.ossV1Allowed).toBeUndefined();
+    const a = createOssClient(opts(A));
+    const before = emu.world.calls.length;
+    expect(await a.bucketExists('trail-logs-a')).toBe('exists');
+    expect(await a.bucketRegion('trail-logs-a')).toBe('cn-hangzhou');
+    await a.putObject('trail-logs-a', 'v4/one.json', '{"n":1}', 'application/json');
+    await a.putObject('trail-logs-a', 'v4/two.json', '{"n":2}', 'application/json');
+    expect(await a.getObjectText('trail-logs-a', 'v4/one.json')).toBe('{"n":1}');
+    expect((await a.listKeys('trail-logs-a', 'v4/')).sort()).toEqual(['v4/one.json', 'v4/two.json']);
+    const oss = emu.world.calls.slice(before).filter((c) => c.service === 'oss');
+    expect(oss).toHaveLength(6);
+    expect(oss.every((c) => c.status === 200 && c.accountId === A.id)).toBe(true);
+  });
+
+  it('never reads a refused signature or key as "the bucket exists but is denied"', async () => {
+    const wrongSecret = createOssClient(opts({ ak: A.ak, secret: 'not-the-secret-000000000000000' }));
+    const err = await wrongSecret.bucketExists('trail-logs-a').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProvisionError);
+    expect(err).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403, retryable: false });
+    expect((err as Error).message).toMatch(/whether the bucket exists is not known/);
+    const unknownKey = createOssClient(opts({ ak: 'LTAInobodyHere0000', secret: A.secret }));
+    await expect(unknownKey.bucketExists('trail-logs-a')).rejects.toMatchObject({ code: 'InvalidAccessKeyId', status: 403 });
+  });
+
   it('tells an existing, a missing and a denied bucket apart', async () => {
     const a = createOssClient(opts(A));
     const b = createOssClient(opts(B));
