@@ -203,6 +203,13 @@ export interface World {
    * emulator/signature/index.ts). A bucket's own ossV1Allowed overrides this.
    */
   ossV1Allowed?: boolean;
+  /**
+   * Destinations for which ActionTrail reports its service-linked role as the write role when a
+   * trail names none (CreateTrail/UpdateTrail without the *WriteRoleArn). Default ['sls']:
+   * Terraform's alicloud_actiontrail_trail marks sls_write_role_arn (and not oss_write_role_arn)
+   * Computed, i.e. DescribeTrails fills it; OSS and MaxCompute are unverified either way.
+   */
+  actiontrailDefaultRoles?: Array<'oss' | 'sls' | 'maxcompute'>;
 }
 
 export interface SeedFile {
@@ -213,6 +220,8 @@ export interface SeedFile {
   resourceDirectoryId?: string;
   /** See World.ossV1Allowed (default false). */
   ossV1Allowed?: boolean;
+  /** See World.actiontrailDefaultRoles (default ['sls']). */
+  actiontrailDefaultRoles?: Array<'oss' | 'sls' | 'maxcompute'>;
 }
 
 export function createWorld(seed: SeedFile = { accounts: [] }): World {
@@ -226,6 +235,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     asyncInvocations: [],
     resourceDirectoryId: seed.resourceDirectoryId,
     ossV1Allowed: seed.ossV1Allowed,
+    actiontrailDefaultRoles: seed.actiontrailDefaultRoles,
   };
   for (const a of seed.accounts) {
     addAccount(world, a);
@@ -271,6 +281,7 @@ export function snapshot(world: World): SeedFile {
     defaultRegion: world.defaultRegion,
     resourceDirectoryId: world.resourceDirectoryId,
     ...(world.ossV1Allowed !== undefined ? { ossV1Allowed: world.ossV1Allowed } : {}),
+    ...(world.actiontrailDefaultRoles !== undefined ? { actiontrailDefaultRoles: world.actiontrailDefaultRoles } : {}),
     accounts: [...world.accounts.values()].map((a) => ({
       ...a,
       accessKeys: [...world.accessKeys.values()]

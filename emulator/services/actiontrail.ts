@@ -14,7 +14,10 @@
  * - UpdateTrail: a delivery parameter that is not sent keeps its value, EXCEPT the three
  *   *WriteRoleArn parameters: not sent means "no custom role", i.e. the service-linked role,
  *   which is what broke Terraform updates until it re-sent OssWriteRoleArn (PR #3851). A
- *   parameter sent empty clears the field. The result is validated and checked like CreateTrail
+ *   parameter sent empty clears the field.
+ * - A write role left out (Create or Update) is stored as the service-linked role's ARN for the
+ *   destinations in World.actiontrailDefaultRoles (default SLS only), as DescribeTrails reports it
+ *   (fillDefaultRoles); elsewhere it stays "". The result is validated and checked like CreateTrail
  *   (at least one destination, access, RepeatOssBucket against the other trails).
  * - DescribeTrails lists the trails whose HomeRegion is the called region. IncludeShadowTrails
  *   (default false) adds the caller's trails of other home regions that apply to this region
@@ -27,7 +30,7 @@
  */
 import type { EmuAccount, EmuTrail, World } from '../state';
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceHandler } from '../types';
-import { checkDestinations, ensureLogstore, type Destinations } from './actiontrail-destinations';
+import { SERVICE_LINKED_ROLE, checkDestinations, ensureLogstore, type Destinations } from './actiontrail-destinations';
 import {
   DESTINATION_KEYS,
   apiTime,
@@ -96,6 +99,23 @@ function destinationsOf(d: DeliveryParams): Destinations {
   return out;
 }
 
+/**
+ * What ActionTrail stores for a write role the request left out: its service-linked role, for the
+ * destinations in World.actiontrailDefaultRoles (default SLS: Terraform's
+ * resource_alicloud_actiontrail_trail.go marks sls_write_role_arn Computed, so DescribeTrails
+ * reports a value the configuration did not set). Done after the access checks, which treat the
+ * service-linked role and no role alike.
+ */
+function fillDefaultRoles(world: World, account: EmuAccount, d: Destinations): Destinations {
+  const kinds = world.actiontrailDefaultRoles ?? ['sls'];
+  const slr = `acs:ram::${account.id}:role/${SERVICE_LINKED_ROLE}`;
+  const out = { ...d };
+  if (kinds.includes('oss') && out.OssBucketName && !out.OssWriteRoleArn) out.OssWriteRoleArn = slr;
+  if (kinds.includes('sls') && out.SlsProjectArn && !out.SlsWriteRoleArn) out.SlsWriteRoleArn = slr;
+  if (kinds.includes('maxcompute') && out.MaxComputeProjectArn && !out.MaxComputeWriteRoleArn) out.MaxComputeWriteRoleArn = slr;
+  return out;
+}
+
 function createTrail(req: EmuRequest, world: World, account: EmuAccount): Record<string, unknown> {
   const p = req.params;
   const name = requireName(p);
@@ -121,7 +141,7 @@ function createTrail(req: EmuRequest, world: World, account: EmuAccount): Record
     TrailRegion: delivery.TrailRegion ?? 'All',
     // The 2020-07-06 doc and ROS both say Write; some pages say All. Clients should always send it.
     EventRW: delivery.EventRW ?? 'Write',
-    ...dest,
+    ...fillDefaultRoles(world, account, dest),
     IsOrganizationTrail: isOrg,
     Status: 'Fresh',
     CreateTime: now,
@@ -149,7 +169,7 @@ function updateTrail(req: EmuRequest, world: World, account: EmuAccount): Record
   if (!hasDestination(next)) throw atError('InvalidDeliveryConfigurationException');
   const apply = checkDestinations(world, account, next, trail.Name);
   apply();
-  Object.assign(trail, next);
+  Object.assign(trail, fillDefaultRoles(world, account, next));
   if (delivery.EventRW) trail.EventRW = delivery.EventRW;
   if (delivery.TrailRegion) trail.TrailRegion = delivery.TrailRegion;
   trail.UpdateTime = apiTime();

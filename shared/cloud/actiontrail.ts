@@ -11,7 +11,9 @@
  *   documented inconsistently (All vs Write), and ROS defaults to Write.
  * - UpdateTrail re-sends every delivery field ("" for an unset one, which clears it), TrailRegion
  *   "All" when unset: a field left out is not "unchanged" for this API (a write role left out
- *   falls back to the service-linked role; see the Terraform fix PR #3851).
+ *   falls back to the service-linked role; see the Terraform fix PR #3851). The planner
+ *   (updateRequest) fills the fields a spec leaves unset with the trail's own server-filled
+ *   values, so an update does not blank them.
  * - Booleans go out as "true"/"false"; responses are normalised to real booleans and numbers.
  */
 import type OpenApi from '@alicloud/openapi-core';

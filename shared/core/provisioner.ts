@@ -12,7 +12,7 @@
  */
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from '../platform/log';
-import { plan as makePlan, type Action, type Classification, type FieldDrift, type Plan } from './planner';
+import { plan as makePlan, updateRequest, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
 import { retrier, type RetryPolicy } from './retry';
 import { validateSpec } from './schema';
@@ -172,7 +172,7 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
 
   if (plan.actions.includes('UpdateTrail')) {
     step('UpdateTrail', plan.drift.map((d) => d.field).join(','));
-    const { IsOrganizationTrail: _org, ...update } = plan.desired;
+    const update = updateRequest(spec, existing!);
     const updated = await call('actiontrail:UpdateTrail', () => cloud.actiontrail.updateTrail(update));
     result.trail = updated;
     result.requestIds.push(updated.RequestId);
