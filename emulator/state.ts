@@ -210,6 +210,12 @@ export interface World {
    * Computed, i.e. DescribeTrails fills it; OSS and MaxCompute are unverified either way.
    */
   actiontrailDefaultRoles?: Array<'oss' | 'sls' | 'maxcompute'>;
+  /**
+   * Whether DescribeTrails items carry IsShadowTrail (0/1). Default false: the current 2020-07-06
+   * SDK models (aliyun/alibabacloud-typescript-sdk actiontrail-20200706
+   * DescribeTrailsResponseBody.ts) list no such field; older responses had it.
+   */
+  actiontrailIsShadowTrail?: boolean;
 }
 
 export interface SeedFile {
@@ -222,6 +228,8 @@ export interface SeedFile {
   ossV1Allowed?: boolean;
   /** See World.actiontrailDefaultRoles (default ['sls']). */
   actiontrailDefaultRoles?: Array<'oss' | 'sls' | 'maxcompute'>;
+  /** See World.actiontrailIsShadowTrail (default false). */
+  actiontrailIsShadowTrail?: boolean;
 }
 
 export function createWorld(seed: SeedFile = { accounts: [] }): World {
@@ -236,6 +244,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     resourceDirectoryId: seed.resourceDirectoryId,
     ossV1Allowed: seed.ossV1Allowed,
     actiontrailDefaultRoles: seed.actiontrailDefaultRoles,
+    actiontrailIsShadowTrail: seed.actiontrailIsShadowTrail,
   };
   for (const a of seed.accounts) {
     addAccount(world, a);
@@ -282,6 +291,7 @@ export function snapshot(world: World): SeedFile {
     resourceDirectoryId: world.resourceDirectoryId,
     ...(world.ossV1Allowed !== undefined ? { ossV1Allowed: world.ossV1Allowed } : {}),
     ...(world.actiontrailDefaultRoles !== undefined ? { actiontrailDefaultRoles: world.actiontrailDefaultRoles } : {}),
+    ...(world.actiontrailIsShadowTrail !== undefined ? { actiontrailIsShadowTrail: world.actiontrailIsShadowTrail } : {}),
     accounts: [...world.accounts.values()].map((a) => ({
       ...a,
       accessKeys: [...world.accessKeys.values()]

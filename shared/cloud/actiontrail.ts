@@ -48,13 +48,10 @@ function bool(v: unknown): boolean | undefined {
   return undefined;
 }
 
-function num(v: unknown): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** A trail as the API returned it, with "" dropped, booleans and numbers normalised. */
+/**
+ * A trail as the API returned it, with "" dropped and booleans normalised. Only the fields of the
+ * DescribeTrails SDK model are read (no IsShadowTrail: the current models list none).
+ */
 export function toTrailRecord(b: Body): TrailRecord {
   const r: TrailRecord = {
     Name: String(b['Name'] ?? ''),
@@ -79,8 +76,6 @@ export function toTrailRecord(b: Body): TrailRecord {
   if (status !== undefined) r.Status = status as TrailStatus;
   const isOrg = bool(b['IsOrganizationTrail']);
   if (isOrg !== undefined) r.IsOrganizationTrail = isOrg;
-  const shadow = num(b['IsShadowTrail']);
-  if (shadow !== undefined) r.IsShadowTrail = shadow;
   return r;
 }
 
