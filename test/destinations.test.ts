@@ -87,6 +87,19 @@ describe('OSS through ali-oss, V4-signed', () => {
     await expect(unknownKey.bucketExists('trail-logs-a')).rejects.toMatchObject({ code: 'InvalidAccessKeyId', status: 403 });
   });
 
+  it('a slow answer is a retryable ETIMEDOUT and a dropped connection a retryable ECONNRESET (never a bucket verdict)', async () => {
+    const a = createOssClient({ ...opts(A), readTimeoutMs: 150 });
+    emu.world.faults = { rules: [{ match: 'oss', kind: 'latency', rate: 1, ms: 600, times: 1 }] };
+    try {
+      await expect(a.bucketExists('trail-logs-a')).rejects.toMatchObject({ code: 'ETIMEDOUT', status: 503, retryable: true });
+      emu.world.faults = { rules: [{ match: 'oss', kind: 'drop', rate: 1, times: 1 }] };
+      await expect(a.getObjectText('trail-logs-a', 'any.json')).rejects.toMatchObject({ code: 'ECONNRESET', status: 503, retryable: true });
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
+    expect(await a.bucketExists('trail-logs-a')).toBe('exists');
+  });
+
   it('tells an existing, a missing and a denied bucket apart', async () => {
     const a = createOssClient(opts(A));
     const b = createOssClient(opts(B));
