@@ -216,6 +216,13 @@ export interface World {
    * DescribeTrailsResponseBody.ts) list no such field; older responses had it.
    */
   actiontrailIsShadowTrail?: boolean;
+  /**
+   * How OSS answers a V4 request for a bucket of another region on this region's endpoint:
+   * 'endpoint' (default) the 403 AccessDenied "must be addressed using the specified endpoint";
+   * 'signature' the V4 scope-region refusal, EC 0002-00000228 (OSS docs page 0002-00000228: the
+   * signature's region does not match the bucket's). Which comes first is unverified.
+   */
+  ossWrongRegionAnswer?: 'endpoint' | 'signature';
 }
 
 export interface SeedFile {
@@ -230,6 +237,8 @@ export interface SeedFile {
   actiontrailDefaultRoles?: Array<'oss' | 'sls' | 'maxcompute'>;
   /** See World.actiontrailIsShadowTrail (default false). */
   actiontrailIsShadowTrail?: boolean;
+  /** See World.ossWrongRegionAnswer (default 'endpoint'). */
+  ossWrongRegionAnswer?: 'endpoint' | 'signature';
 }
 
 export function createWorld(seed: SeedFile = { accounts: [] }): World {
@@ -245,6 +254,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     ossV1Allowed: seed.ossV1Allowed,
     actiontrailDefaultRoles: seed.actiontrailDefaultRoles,
     actiontrailIsShadowTrail: seed.actiontrailIsShadowTrail,
+    ossWrongRegionAnswer: seed.ossWrongRegionAnswer,
   };
   for (const a of seed.accounts) {
     addAccount(world, a);
@@ -292,6 +302,7 @@ export function snapshot(world: World): SeedFile {
     ...(world.ossV1Allowed !== undefined ? { ossV1Allowed: world.ossV1Allowed } : {}),
     ...(world.actiontrailDefaultRoles !== undefined ? { actiontrailDefaultRoles: world.actiontrailDefaultRoles } : {}),
     ...(world.actiontrailIsShadowTrail !== undefined ? { actiontrailIsShadowTrail: world.actiontrailIsShadowTrail } : {}),
+    ...(world.ossWrongRegionAnswer !== undefined ? { ossWrongRegionAnswer: world.ossWrongRegionAnswer } : {}),
     accounts: [...world.accounts.values()].map((a) => ({
       ...a,
       accessKeys: [...world.accessKeys.values()]

@@ -117,6 +117,18 @@ describe('OSS through ali-oss, V4-signed', () => {
     expect(await a.bucketExists('trail-logs-beijing', 'cn-beijing')).toBe('exists');
   });
 
+  it('finds it too when OSS refuses the V4 signature region instead (EC 0002-00000228), and tells a non-owner denied', async () => {
+    emu.world.ossWrongRegionAnswer = 'signature';
+    try {
+      const from = emu.world.calls.length;
+      expect(await createOssClient(opts(A)).bucketExists('trail-logs-beijing')).toBe('exists');
+      expect(emu.world.calls.slice(from).map((c) => [c.status, c.code ?? ''])).toEqual([[400, 'InvalidArgument'], [200, ''], [200, '']]);
+      expect(await createOssClient(opts(B)).bucketExists('trail-logs-beijing')).toBe('denied');
+    } finally {
+      emu.world.ossWrongRegionAnswer = undefined;
+    }
+  });
+
   it('round-trips an object and reports a missing key as undefined', async () => {
     const a = createOssClient(opts(A));
     const text = JSON.stringify({ Name: 'alpha-trail', at: new Date().toISOString() });

@@ -45,6 +45,8 @@ const WRONG_ENDPOINT = /must be addressed using the specified endpoint/i;
 
 /** OSS EC of "V1 signatures are no longer accepted" (403; OSS docs page 0002-00000080). */
 export const EC_V1_REFUSED = '0002-00000080';
+/** OSS EC of "the V4 signature's region is not the bucket's region" (OSS docs page 0002-00000228). */
+export const EC_WRONG_REGION = '0002-00000228';
 
 /**
  * OSS codes that say the request's credentials or signature were refused, not that the caller
@@ -144,6 +146,16 @@ export function createOssClient(opts: ClientOptions): OssClient {
     } catch (e) {
       const err = toProvisionError(e);
       if (err.code === 'NoSuchBucket') return 'missing';
+      // The bucket lives in another region. OSS says so with the wrong-endpoint AccessDenied, or
+      // (V4) by refusing the signature's region (EC 0002-00000228); which one is unverified.
+      const elsewhere = (err.code === 'AccessDenied' && WRONG_ENDPOINT.test(err.message)) || err.message.includes(EC_WRONG_REGION);
+      if (elsewhere) {
+        // Ask where (owner only), then check it on its own endpoint. A non-owner cannot learn the
+        // region, and is told 'denied' (pass the region).
+        const actual = await bucketRegion(bucket, region).catch(() => undefined);
+        if (actual && actual !== region) return bucketExists(bucket, actual);
+        if (err.code !== 'AccessDenied') return 'denied';
+      }
       if (isAuthFailure(err)) {
         throw new ProvisionError({
           code: err.code,
@@ -151,12 +163,6 @@ export function createOssClient(opts: ClientOptions): OssClient {
           requestId: err.requestId,
           message: `OSS refused the credentials or signature of GetBucketInfo on "${bucket}" (${err.code}: ${err.message}); whether the bucket exists is not known.`,
         });
-      }
-      if (err.code === 'AccessDenied' && WRONG_ENDPOINT.test(err.message)) {
-        // The bucket lives in another region: ask where (owner only), then check it on its own
-        // endpoint. A non-owner cannot learn the region, and is told 'denied' (pass the region).
-        const actual = await bucketRegion(bucket, region).catch(() => undefined);
-        if (actual && actual !== region) return bucketExists(bucket, actual);
       }
       // AccessDenied: the bucket exists in another account; ActionTrail's write role decides access.
       if (err.code === 'AccessDenied') return 'denied';
