@@ -69,6 +69,8 @@ export interface EmuBucket {
   acl?: string;
   storageClass?: string;
   objects?: EmuObject[];
+  /** Overrides World.ossV1Allowed for this bucket (an old bucket that still takes V1/V2 signatures). */
+  ossV1Allowed?: boolean;
 }
 export interface EmuSlsProject {
   name: string;
@@ -201,6 +203,32 @@ export interface World {
   asyncInvocations: EmuAsyncInvocation[];
   /** Id of the Resource Directory; undefined when RD is not enabled. */
   resourceDirectoryId?: string;
+  /**
+   * Whether OSS accepts pre-V4 signatures (V1, V2, V1 presigned URLs). Default false: OSS refuses
+   * V1 for accounts created from 2025-03-01 and buckets created from 2025-09-01 (see
+   * emulator/signature/index.ts). A bucket's own ossV1Allowed overrides this.
+   */
+  ossV1Allowed?: boolean;
+  /**
+   * Destinations for which ActionTrail reports its service-linked role as the write role when a
+   * trail names none (CreateTrail/UpdateTrail without the *WriteRoleArn). Default ['sls']:
+   * Terraform's alicloud_actiontrail_trail marks sls_write_role_arn (and not oss_write_role_arn)
+   * Computed, i.e. DescribeTrails fills it; OSS and MaxCompute are unverified either way.
+   */
+  actiontrailDefaultRoles?: Array<'oss' | 'sls' | 'maxcompute'>;
+  /**
+   * Whether DescribeTrails items carry IsShadowTrail (0/1). Default false: the current 2020-07-06
+   * SDK models (aliyun/alibabacloud-typescript-sdk actiontrail-20200706
+   * DescribeTrailsResponseBody.ts) list no such field; older responses had it.
+   */
+  actiontrailIsShadowTrail?: boolean;
+  /**
+   * How OSS answers a V4 request for a bucket of another region on this region's endpoint:
+   * 'endpoint' (default) the 403 AccessDenied "must be addressed using the specified endpoint";
+   * 'signature' the V4 scope-region refusal, EC 0002-00000228 (OSS docs page 0002-00000228: the
+   * signature's region does not match the bucket's). Which comes first is unverified.
+   */
+  ossWrongRegionAnswer?: 'endpoint' | 'signature';
 }
 
 export interface SeedFile {
@@ -209,6 +237,14 @@ export interface SeedFile {
   functions?: EmuFunction[];
   faults?: FaultConfig;
   resourceDirectoryId?: string;
+  /** See World.ossV1Allowed (default false). */
+  ossV1Allowed?: boolean;
+  /** See World.actiontrailDefaultRoles (default ['sls']). */
+  actiontrailDefaultRoles?: Array<'oss' | 'sls' | 'maxcompute'>;
+  /** See World.actiontrailIsShadowTrail (default false). */
+  actiontrailIsShadowTrail?: boolean;
+  /** See World.ossWrongRegionAnswer (default 'endpoint'). */
+  ossWrongRegionAnswer?: 'endpoint' | 'signature';
 }
 
 export function createWorld(seed: SeedFile = { accounts: [] }): World {
@@ -221,6 +257,10 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     calls: [],
     asyncInvocations: [],
     resourceDirectoryId: seed.resourceDirectoryId,
+    ossV1Allowed: seed.ossV1Allowed,
+    actiontrailDefaultRoles: seed.actiontrailDefaultRoles,
+    actiontrailIsShadowTrail: seed.actiontrailIsShadowTrail,
+    ossWrongRegionAnswer: seed.ossWrongRegionAnswer,
   };
   for (const a of seed.accounts) {
     addAccount(world, a);
@@ -265,6 +305,10 @@ export function snapshot(world: World): SeedFile {
   return {
     defaultRegion: world.defaultRegion,
     resourceDirectoryId: world.resourceDirectoryId,
+    ...(world.ossV1Allowed !== undefined ? { ossV1Allowed: world.ossV1Allowed } : {}),
+    ...(world.actiontrailDefaultRoles !== undefined ? { actiontrailDefaultRoles: world.actiontrailDefaultRoles } : {}),
+    ...(world.actiontrailIsShadowTrail !== undefined ? { actiontrailIsShadowTrail: world.actiontrailIsShadowTrail } : {}),
+    ...(world.ossWrongRegionAnswer !== undefined ? { ossWrongRegionAnswer: world.ossWrongRegionAnswer } : {}),
     accounts: [...world.accounts.values()].map((a) => ({
       ...a,
       accessKeys: [...world.accessKeys.values()]

@@ -16,7 +16,9 @@
  * each output file gets a `require` made by createRequire for the built-in modules and the
  * native addon they load.
  *
- * Nothing is external. The one native addon in the tree (lz4-napi, pulled in by the SLS SDK's gateway)
+ * Nothing is external but `proxy-agent`: urllib (under ali-oss) requires it lazily, only when an
+ * HTTP proxy is switched on (its enableProxy option or URLLIB_ENABLE_PROXY), which this project never
+ * does, and it is not installed; the require stays in the bundle and is never reached. The one native addon in the tree (lz4-napi, pulled in by the SLS SDK's gateway)
  * cannot be inlined into JavaScript, so `.node` files use esbuild's `copy` loader: the binary is copied
  * beside the code and the require is rewritten to it. That binary is always the linux-x64-gnu one FC
  * runs, whatever the build host (scripts/native-target.ts: installed, cached, or fetched from the npm
@@ -128,7 +130,8 @@ async function buildOne(rootDir: string, name: string, dir: string, mapDir: stri
     // Minified class names would break error classification that reads constructor names.
     keepNames: true,
     sourcemap: 'linked',
-    external: [],
+    // urllib's lazy require('proxy-agent'), reached only with a proxy enabled (never here).
+    external: ['proxy-agent'],
     loader: { '.node': 'copy' },
     plugins: [nativeTargetPlugin(binaries)],
     logLevel: 'silent',

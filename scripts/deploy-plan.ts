@@ -147,6 +147,7 @@ export interface Statement {
   Effect: 'Allow';
   Action: string[];
   Resource: string[];
+  Condition?: Record<string, Record<string, string>>;
 }
 export interface PolicyDoc {
   Version: '1';
@@ -171,6 +172,8 @@ export const NO_RESOURCE_LEVEL = new Set([
   'resourcemanager:ListAccounts',
   // Unverified: taken to authorize like ListAccounts (the directory as a whole); docs/deploy.md lists it.
   'resourcemanager:GetAccount',
+  // Scoped by its ram:ServiceName condition instead, as the system policy AliyunActionTrailFullAccess does.
+  'ram:CreateServiceLinkedRole',
 ]);
 
 const TRAIL_ACTIONS = ['actiontrail:DescribeTrails', 'actiontrail:CreateTrail', 'actiontrail:UpdateTrail', 'actiontrail:StartLogging', 'actiontrail:GetTrailStatus'];
@@ -203,6 +206,9 @@ function trailStatements(writeRoles: string[]): Statement[] {
     { Effect: 'Allow', Action: ['odps:GetProject'], Resource: ['acs:odps:*:*:projects/*'] },
     // Only the write roles the deployment names may be checked and handed to ActionTrail.
     { Effect: 'Allow', Action: ['ram:GetRole', 'ram:PassRole'], Resource: writeRoles.map(roleArn) },
+    // A spec may name ActionTrail's service-linked role (or no write role): in a new account ActionTrail
+    // creates it on CreateTrail, with the caller's permission (policies/README.md).
+    { Effect: 'Allow', Action: ['ram:CreateServiceLinkedRole'], Resource: ['*'], Condition: { StringEquals: { 'ram:ServiceName': 'actiontrail.aliyuncs.com' } } },
   ];
 }
 

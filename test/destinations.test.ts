@@ -1,5 +1,5 @@
 /**
- * Destination checks through the real SDK clients (oss-client, sls20201230, openapi-core) over
+ * Destination checks through the real SDK clients (ali-oss V4, sls20201230, openapi-core) over
  * HTTP against the emulator: exists / missing / denied for OSS buckets, SLS projects and
  * MaxCompute projects, SLS logstore listing, an OSS object round trip, and cross-account reads
  * that work only once the owner grants them.
@@ -61,7 +61,45 @@ afterAll(async () => {
   await emu?.close();
 });
 
-describe('OSS through @alicloud/oss-client', () => {
+describe('OSS through ali-oss, V4-signed', () => {
+  it('makes every OSS call the product uses on an emulator that refuses V1 (the default, as OSS for new accounts)', async () => {
+    expect(emu.world.ossV1Allowed).toBeUndefined();
+    const a = createOssClient(opts(A));
+    const before = emu.world.calls.length;
+    expect(await a.bucketExists('trail-logs-a')).toBe('exists');
+    expect(await a.bucketRegion('trail-logs-a')).toBe('cn-hangzhou');
+    await a.putObject('trail-logs-a', 'v4/one.json', '{"n":1}', 'application/json');
+    await a.putObject('trail-logs-a', 'v4/two.json', '{"n":2}', 'application/json');
+    expect(await a.getObjectText('trail-logs-a', 'v4/one.json')).toBe('{"n":1}');
+    expect((await a.listKeys('trail-logs-a', 'v4/')).sort()).toEqual(['v4/one.json', 'v4/two.json']);
+    const oss = emu.world.calls.slice(before).filter((c) => c.service === 'oss');
+    expect(oss).toHaveLength(6);
+    expect(oss.every((c) => c.status === 200 && c.accountId === A.id)).toBe(true);
+  });
+
+  it('never reads a refused signature or key as "the bucket exists but is denied"', async () => {
+    const wrongSecret = createOssClient(opts({ ak: A.ak, secret: 'not-the-secret-000000000000000' }));
+    const err = await wrongSecret.bucketExists('trail-logs-a').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProvisionError);
+    expect(err).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403, retryable: false });
+    expect((err as Error).message).toMatch(/whether the bucket exists is not known/);
+    const unknownKey = createOssClient(opts({ ak: 'LTAInobodyHere0000', secret: A.secret }));
+    await expect(unknownKey.bucketExists('trail-logs-a')).rejects.toMatchObject({ code: 'InvalidAccessKeyId', status: 403 });
+  });
+
+  it('a slow answer is a retryable ETIMEDOUT and a dropped connection a retryable ECONNRESET (never a bucket verdict)', async () => {
+    const a = createOssClient({ ...opts(A), readTimeoutMs: 150 });
+    emu.world.faults = { rules: [{ match: 'oss', kind: 'latency', rate: 1, ms: 600, times: 1 }] };
+    try {
+      await expect(a.bucketExists('trail-logs-a')).rejects.toMatchObject({ code: 'ETIMEDOUT', status: 503, retryable: true });
+      emu.world.faults = { rules: [{ match: 'oss', kind: 'drop', rate: 1, times: 1 }] };
+      await expect(a.getObjectText('trail-logs-a', 'any.json')).rejects.toMatchObject({ code: 'ECONNRESET', status: 503, retryable: true });
+    } finally {
+      emu.world.faults = { rules: [] };
+    }
+    expect(await a.bucketExists('trail-logs-a')).toBe('exists');
+  });
+
   it('tells an existing, a missing and a denied bucket apart', async () => {
     const a = createOssClient(opts(A));
     const b = createOssClient(opts(B));
@@ -77,6 +115,18 @@ describe('OSS through @alicloud/oss-client', () => {
     expect(await a.bucketRegion('trail-logs-beijing')).toBe('cn-beijing');
     expect(await a.bucketExists('trail-logs-beijing')).toBe('exists');
     expect(await a.bucketExists('trail-logs-beijing', 'cn-beijing')).toBe('exists');
+  });
+
+  it('finds it too when OSS refuses the V4 signature region instead (EC 0002-00000228), and tells a non-owner denied', async () => {
+    emu.world.ossWrongRegionAnswer = 'signature';
+    try {
+      const from = emu.world.calls.length;
+      expect(await createOssClient(opts(A)).bucketExists('trail-logs-beijing')).toBe('exists');
+      expect(emu.world.calls.slice(from).map((c) => [c.status, c.code ?? ''])).toEqual([[400, 'InvalidArgument'], [200, ''], [200, '']]);
+      expect(await createOssClient(opts(B)).bucketExists('trail-logs-beijing')).toBe('denied');
+    } finally {
+      emu.world.ossWrongRegionAnswer = undefined;
+    }
   });
 
   it('round-trips an object and reports a missing key as undefined', async () => {

@@ -140,7 +140,7 @@ describe('service-specific fault codes', () => {
   it('OSS throttling is 503 SlowDown (ali-oss)', async () => {
     emu.world.faults = { rules: [{ match: 'oss', kind: 'throttle', rate: 1, times: 1 }] };
     const { endpoint } = endpointFor('oss', REGION, { env });
-    const oss = new AliOss({ ...KEY, endpoint: `http://${endpoint}`, region: `oss-${REGION}`, retryMax: 0 });
+    const oss = new AliOss({ ...KEY, endpoint: `http://${endpoint}`, region: `oss-${REGION}`, authorizationV4: true, retryMax: 0 });
     await expect(oss.getBucketInfo('faults-bucket')).rejects.toMatchObject({ code: 'SlowDown', status: 503 });
   });
 

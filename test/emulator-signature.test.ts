@@ -35,7 +35,12 @@ const seed: SeedFile = {
     {
       id: ACCOUNT,
       accessKeys: [GOOD],
-      buckets: [{ name: 'sig-bucket', region: 'cn-hangzhou' }],
+      // sig-bucket is an "old" bucket that still takes V1/V2 (so those schemes are verified too);
+      // new-bucket has the default of accounts and buckets created since 2025: V4 only.
+      buckets: [
+        { name: 'sig-bucket', region: 'cn-hangzhou', ossV1Allowed: true },
+        { name: 'new-bucket', region: 'cn-hangzhou' },
+      ],
       slsProjects: [{ name: 'sig-project', region: 'cn-hangzhou', logstores: [], createTime: '2026-01-01T00:00:00Z' }],
     },
   ],
@@ -161,11 +166,11 @@ describe('OSS signatures', () => {
     const { endpoint } = endpointFor('oss', 'cn-hangzhou', { env });
     return new AliOss({ ...key, endpoint: `http://${endpoint}`, region: 'oss-cn-hangzhou', authorizationV4: v4, retryMax: 0 });
   }
-  const variants: Array<[string, (k: Key) => () => Promise<unknown>]> = [
-    ['oss-client OSS2 (default)', (k) => () => ossClient(k).getBucketInfo(new GetBucketInfoRequest({ bucketName: 'sig-bucket' }), NO_RUNTIME)],
-    ['oss-client OSS V1', (k) => () => ossClient(k, 'V1').getBucketInfo(new GetBucketInfoRequest({ bucketName: 'sig-bucket' }), NO_RUNTIME)],
-    ['ali-oss V1', (k) => () => aliOss(k, false).getBucketInfo('sig-bucket')],
-    ['ali-oss V4', (k) => () => aliOss(k, true).getBucketInfo('sig-bucket')],
+  const variants: Array<[string, (k: Key, bucket?: string) => () => Promise<unknown>, 'legacy' | 'v4']> = [
+    ['oss-client OSS2 (default)', (k, b = 'sig-bucket') => () => ossClient(k).getBucketInfo(new GetBucketInfoRequest({ bucketName: b }), NO_RUNTIME), 'legacy'],
+    ['oss-client OSS V1', (k, b = 'sig-bucket') => () => ossClient(k, 'V1').getBucketInfo(new GetBucketInfoRequest({ bucketName: b }), NO_RUNTIME), 'legacy'],
+    ['ali-oss V1', (k, b = 'sig-bucket') => () => aliOss(k, false).getBucketInfo(b), 'legacy'],
+    ['ali-oss V4', (k, b = 'sig-bucket') => () => aliOss(k, true).getBucketInfo(b), 'v4'],
   ];
 
   /** GETs a URL on the emulator with the URL's own Host header; resolves to [status, OSS error code]. */
@@ -191,13 +196,42 @@ describe('OSS signatures', () => {
     expect(await fetchViaLoopback(url(UNKNOWN))).toEqual([403, 'InvalidAccessKeyId']);
   });
 
-  for (const [name, call] of variants) {
+  for (const [name, call, kind] of variants) {
     it(`${name}: accepts a signed call, rejects unknown key and wrong secret with 403`, async () => {
       await expectAccepted(call(GOOD));
       expect(await outcome(call(UNKNOWN))).toMatchObject({ code: 'InvalidAccessKeyId', status: 403 });
       expect(await outcome(call(WRONG))).toMatchObject({ code: 'SignatureDoesNotMatch', status: 403 });
     });
+    it(`${name}: on a bucket of the V4-only era, ${kind === 'v4' ? 'accepted' : 'refused with 403 and EC 0002-00000080, even with the right key'}`, async () => {
+      if (kind === 'v4') return expectAccepted(call(GOOD, 'new-bucket'));
+      expect(await outcome(call(GOOD, 'new-bucket'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    });
   }
+
+  it('a V1 refusal carries OSS\'s EC and troubleshooting link in the XML body', async () => {
+    const url = new AliOss({ ...GOOD, bucket: 'new-bucket', endpoint: `http://${endpointFor('oss', 'cn-hangzhou', { env }).endpoint}`, region: 'oss-cn-hangzhou' }).signatureUrl('k.txt', { expires: 300 });
+    const u = new URL(url);
+    const body = await new Promise<string>((resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port: emu.port, path: u.pathname + u.search, headers: { host: u.host } }, (res) => {
+          let b = '';
+          res.on('data', (c: Buffer) => (b += c.toString()));
+          res.on('end', () => resolve(`${res.statusCode} ${b}`));
+        })
+        .on('error', reject);
+    });
+    expect(body).toMatch(/^403 /);
+    expect(body).toContain('<Code>AccessDenied</Code>');
+    expect(body).toContain('<EC>0002-00000080</EC>');
+    expect(body).toContain('<RecommendDoc>https://api.aliyun.com/troubleshoot?q=0002-00000080</RecommendDoc>');
+  });
+
+  it('V4 with a credential scope naming another region than the endpoint is refused (EC 0002-00000226)', async () => {
+    const { endpoint } = endpointFor('oss', 'cn-hangzhou', { env });
+    // Endpoint in cn-hangzhou, signing region cn-shanghai.
+    const oss = new AliOss({ ...GOOD, endpoint: `http://${endpoint}`, region: 'oss-cn-shanghai', authorizationV4: true, retryMax: 0 });
+    expect(await outcome(() => oss.getBucketInfo('new-bucket'))).toMatchObject({ code: 'InvalidArgument', status: 400 });
+  });
 });
 
 describe('SLS signatures (@alicloud/sls20201230)', () => {

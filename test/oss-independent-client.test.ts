@@ -1,8 +1,9 @@
 /**
  * The OSS emulator against ali-oss, an OSS client nobody in this project wrote: if it can put,
  * get, head, list and read bucket info, and sees NoSuchBucket / AccessDenied as OSS errors, the
- * emulator speaks OSS's real protocol (IP endpoint with a virtual-hosted Host header, V1 and V4
- * signatures, XML bodies).
+ * emulator speaks OSS's real protocol (IP endpoint with a virtual-hosted Host header, V4
+ * signatures, XML bodies). V1 is refused as OSS refuses it for new accounts and buckets (403, EC
+ * 0002-00000080), and accepted where the seed says the account or bucket predates that.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error ali-oss ships no type declarations; the few calls used are typed below.
@@ -33,14 +34,22 @@ function client(who: { ak: string; secret: string }, extra: Record<string, unkno
   // With an IP endpoint ali-oss connects to the IP and names the bucket in the Host header
   // ("<bucket>.oss-<region>.aliyuncs.com"), with the bare key as the path: the emulator must route
   // by that Host exactly as OSS does.
-  return new OSS({ endpoint: emu.url, accessKeyId: who.ak, accessKeySecret: who.secret, bucket: 'config-bucket', region: 'oss-cn-hangzhou', ...extra });
+  return new OSS({ endpoint: emu.url, accessKeyId: who.ak, accessKeySecret: who.secret, bucket: 'config-bucket', region: 'oss-cn-hangzhou', authorizationV4: true, ...extra });
 }
 
 beforeAll(async () => {
   emu = await createEmulator({
     seed: {
       accounts: [
-        { id: OWNER.id, accessKeys: [{ accessKeyId: OWNER.ak, accessKeySecret: OWNER.secret }], buckets: [{ name: 'config-bucket', region: 'cn-hangzhou' }] },
+        {
+          id: OWNER.id,
+          accessKeys: [{ accessKeyId: OWNER.ak, accessKeySecret: OWNER.secret }],
+          buckets: [
+            { name: 'config-bucket', region: 'cn-hangzhou' },
+            // A bucket from before 2025-09-01 in an account from before 2025-03-01: still takes V1.
+            { name: 'legacy-bucket', region: 'cn-hangzhou', ossV1Allowed: true },
+          ],
+        },
         { id: OTHER.id, accessKeys: [{ accessKeyId: OTHER.ak, accessKeySecret: OTHER.secret }] },
       ],
     },
@@ -117,10 +126,29 @@ describe('ali-oss against the OSS emulator (IP endpoint)', () => {
     await expect(oss.put('x.txt', Buffer.from('x'))).rejects.toMatchObject({ status: 403, code: 'AccessDenied' });
   });
 
-  it('works with V4 signatures too', async () => {
-    const oss = client(OWNER, { authorizationV4: true, region: 'oss-cn-hangzhou' });
-    await oss.put('v4/hello.txt', Buffer.from('hello v4'));
-    const got = await oss.get('v4/hello.txt');
-    expect(got.content.toString('utf8')).toBe('hello v4');
+  it('refuses V1 signatures by default: 403 with EC 0002-00000080, and nothing is written', async () => {
+    const v1 = client(OWNER, { authorizationV4: false });
+    const before = emu.world.calls.length;
+    const err = await v1.put('v1/refused.txt', Buffer.from('no')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status: 403, code: 'AccessDenied', ecCode: '0002-00000080' });
+    expect(emu.world.calls.slice(before).map((c) => [c.service, c.status])).toEqual([['oss', 403]]);
+    await expect(client(OWNER).get('v1/refused.txt')).rejects.toMatchObject({ status: 404, code: 'NoSuchKey' });
+    await expect(v1.getBucketInfo('config-bucket')).rejects.toMatchObject({ status: 403, ecCode: '0002-00000080' });
+  });
+
+  it('accepts V1 where the seed allows it (per bucket, or world-wide), and still verifies it', async () => {
+    const v1 = client(OWNER, { authorizationV4: false, bucket: 'legacy-bucket' });
+    await v1.put('v1/ok.txt', Buffer.from('old times'));
+    expect((await v1.get('v1/ok.txt')).content.toString('utf8')).toBe('old times');
+    const wrong = client({ ...OWNER, secret: 'not-the-secret-xxxxxxxxxxxxxxxxxxx' }, { authorizationV4: false, bucket: 'legacy-bucket' });
+    await expect(wrong.get('v1/ok.txt')).rejects.toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+
+    const old = await createEmulator({ seed: { ossV1Allowed: true, accounts: [{ id: OWNER.id, accessKeys: [{ accessKeyId: OWNER.ak, accessKeySecret: OWNER.secret }], buckets: [{ name: 'config-bucket', region: 'cn-hangzhou' }] }] } });
+    try {
+      const oldV1 = new OSS({ endpoint: old.url, accessKeyId: OWNER.ak, accessKeySecret: OWNER.secret, bucket: 'config-bucket', region: 'oss-cn-hangzhou' });
+      expect((await oldV1.getBucketInfo('config-bucket')).bucket.Name).toBe('config-bucket');
+    } finally {
+      await old.close();
+    }
   });
 });

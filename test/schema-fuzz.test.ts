@@ -181,7 +181,8 @@ function roleOk(s: string): boolean {
   return m !== null && m[1].length <= 20 && m[2].length <= 64;
 }
 function slsOk(s: string): boolean {
-  const m = /^acs:log:([^:]*):(\d+):project\/(.*)$/.exec(s);
+  // The account id may be empty (the caller's account: the CreateTrail doc's request example).
+  const m = /^acs:log:([^:]*):(\d*):project\/(.*)$/.exec(s);
   return m !== null && regionOk(m[1]) && m[2].length <= 20 && dnsOk(m[3]);
 }
 function odpsOk(s: string): boolean {

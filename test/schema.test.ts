@@ -178,9 +178,9 @@ const FIELD_CASES: Array<{ field: string; pass: unknown[]; fail: Array<[unknown,
   },
   {
     field: 'SlsProjectArn',
-    pass: [SLS, `acs:log:cn-shanghai-finance-1:${ACCT}:project/p01`, `acs:log:ap-southeast-1:${ACCT}:project/${'p'.repeat(63)}`],
+    // An empty account id is the caller's account, as in the CreateTrail doc's request example.
+    pass: [SLS, `acs:log:cn-shanghai-finance-1:${ACCT}:project/p01`, `acs:log:ap-southeast-1:${ACCT}:project/${'p'.repeat(63)}`, 'acs:log:cn-shanghai::project/audit'],
     fail: [
-      ['acs:log:cn-shanghai::project/audit', 'pattern'], // no account id
       [`acs:log::${ACCT}:project/audit`, 'pattern'], // no region
       [`acs:log:cn-hangzhou:${ACCT}:project/Audit`, 'pattern'],
       [`acs:log:cn-hangzhou:${ACCT}:project/ab`, 'pattern'],

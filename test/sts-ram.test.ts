@@ -102,14 +102,14 @@ describe('STS AssumeRole and GetCallerIdentity', () => {
   it('lets the temporary credentials call OSS as the member (ali-oss with stsToken)', async () => {
     const creds = await sts(key(MGMT)).assumeRole(arnOf(MEMBER_A, RD_ROLE), 'oss-check');
     const { endpoint } = endpointFor('oss', REGION, { env });
-    const oss = new AliOss({ ...creds, stsToken: creds.securityToken, endpoint: `http://${endpoint}`, region: `oss-${REGION}`, retryMax: 0 });
+    const oss = new AliOss({ ...creds, stsToken: creds.securityToken, endpoint: `http://${endpoint}`, region: `oss-${REGION}`, authorizationV4: true, retryMax: 0 });
     const before = emu.world.calls.length;
     await oss.getBucketInfo(`bucket-${MEMBER_A}`).catch(() => undefined);
     const call = emu.world.calls.slice(before).find((c) => c.service === 'oss');
     expect(call?.accountId).toBe(MEMBER_A);
     expect(['InvalidSecurityToken', 'InvalidAccessKeyId', 'SignatureDoesNotMatch']).not.toContain(call?.code);
 
-    const forged = new AliOss({ ...creds, stsToken: 'CAISforged', endpoint: `http://${endpoint}`, region: `oss-${REGION}`, retryMax: 0 });
+    const forged = new AliOss({ ...creds, stsToken: 'CAISforged', endpoint: `http://${endpoint}`, region: `oss-${REGION}`, authorizationV4: true, retryMax: 0 });
     await expect(forged.getBucketInfo(`bucket-${MEMBER_A}`)).rejects.toMatchObject({ code: 'InvalidSecurityToken', status: 403 });
   });
 

@@ -1,7 +1,9 @@
 /**
  * How ActionTrail 2020-07-06 renders trails: CreateTrail/UpdateTrail response elements,
  * DescribeTrails TrailList items and the GetTrailStatus body. Unset strings are "" (as the real
- * API returns them), booleans are JSON booleans, IsShadowTrail is a number.
+ * API returns them), booleans are JSON booleans. DescribeTrails items have the fields of the
+ * current SDK model (DescribeTrailsResponseBodyTrailList); IsShadowTrail (a number) only when the
+ * seed asks for it (World.actiontrailIsShadowTrail), as older responses carried it.
  */
 import type { EmuTrail, World } from '../state';
 import { findBucket, findSlsProject, logstoreName } from './actiontrail-destinations';
@@ -52,7 +54,7 @@ export function describeItem(t: EmuTrail, world: World, isShadow: boolean): Reco
     StopLoggingTime: t.StopLoggingTime ?? '',
     IsOrganizationTrail: t.IsOrganizationTrail,
     OrganizationId: t.IsOrganizationTrail ? (world.resourceDirectoryId ?? '') : '',
-    IsShadowTrail: isShadow ? 1 : 0,
+    ...(world.actiontrailIsShadowTrail ? { IsShadowTrail: isShadow ? 1 : 0 } : {}),
   };
 }
 

@@ -9,16 +9,21 @@
  *
  * - Methods: StopLogging is GET-only; the others take GET and POST. A wrong method gets the POP
  *   gateway's 400 UnsupportedHTTPMethod; an unknown Action its 404 InvalidAction.NotFound.
- * - Trail names are unique per account, so Update/Delete/Start/StopLogging find a trail by name
- *   in the caller's account whatever endpoint region is called.
+ * - Trail names are unique per account. Update/Delete/Start/StopLogging change a trail only at
+ *   its home region's endpoint; elsewhere they answer TrailNotFoundException (findTrailAtHome;
+ *   the code is undocumented).
  * - UpdateTrail: a delivery parameter that is not sent keeps its value, EXCEPT the three
  *   *WriteRoleArn parameters: not sent means "no custom role", i.e. the service-linked role,
  *   which is what broke Terraform updates until it re-sent OssWriteRoleArn (PR #3851). A
- *   parameter sent empty clears the field. The result is validated and checked like CreateTrail
+ *   parameter sent empty clears the field.
+ * - A write role left out (Create or Update) is stored as the service-linked role's ARN for the
+ *   destinations in World.actiontrailDefaultRoles (default SLS only), as DescribeTrails reports it
+ *   (fillDefaultRoles); elsewhere it stays "". The result is validated and checked like CreateTrail
  *   (at least one destination, access, RepeatOssBucket against the other trails).
  * - DescribeTrails lists the trails whose HomeRegion is the called region. IncludeShadowTrails
  *   (default false) adds the caller's trails of other home regions that apply to this region
- *   (TrailRegion All or listing it) with IsShadowTrail 1. Organization trails are listed only with
+ *   (TrailRegion All or listing it), told apart only by HomeRegion/TrailArn (IsShadowTrail 1
+ *   only with the seed's actiontrailIsShadowTrail). Organization trails are listed only with
  *   IncludeOrganizationTrail=true (default false): the caller's own, and for a Resource Directory
  *   member the management account's (as IsShadowTrail 1).
  * - GetTrailStatus(IsOrganizationTrail=false) looks at the caller's single-account trails;
@@ -27,7 +32,7 @@
  */
 import type { EmuAccount, EmuTrail, World } from '../state';
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceHandler } from '../types';
-import { checkDestinations, ensureLogstore, type Destinations } from './actiontrail-destinations';
+import { SERVICE_LINKED_ROLE, checkDestinations, ensureLogstore, type Destinations } from './actiontrail-destinations';
 import {
   DESTINATION_KEYS,
   apiTime,
@@ -90,9 +95,41 @@ function findTrail(account: EmuAccount, name: string): EmuTrail {
   return t;
 }
 
+/**
+ * A trail to change (UpdateTrail, DeleteTrail, StartLogging, StopLogging): only at its home
+ * region's endpoint. Elsewhere the trail is a shadow copy and the call is refused with
+ * TrailNotFoundException. Which code ActionTrail answers is undocumented: these APIs document
+ * TrailNotFoundException only (the AWS CloudTrail analogue is InvalidHomeRegionException); the
+ * product does not depend on the code, it writes at the home region only.
+ */
+function findTrailAtHome(req: EmuRequest, account: EmuAccount, name: string): EmuTrail {
+  const t = findTrail(account, name);
+  if (t.HomeRegion !== req.region) {
+    throw new EmuError(404, 'TrailNotFoundException', `The specified Trail does not exist in ${req.region}; it is homed in another region.`);
+  }
+  return t;
+}
+
 function destinationsOf(d: DeliveryParams): Destinations {
   const out = {} as Destinations;
   for (const k of DESTINATION_KEYS) out[k] = d[k] ?? '';
+  return out;
+}
+
+/**
+ * What ActionTrail stores for a write role the request left out: its service-linked role, for the
+ * destinations in World.actiontrailDefaultRoles (default SLS: Terraform's
+ * resource_alicloud_actiontrail_trail.go marks sls_write_role_arn Computed, so DescribeTrails
+ * reports a value the configuration did not set). Done after the access checks, which treat the
+ * service-linked role and no role alike.
+ */
+function fillDefaultRoles(world: World, account: EmuAccount, d: Destinations): Destinations {
+  const kinds = world.actiontrailDefaultRoles ?? ['sls'];
+  const slr = `acs:ram::${account.id}:role/${SERVICE_LINKED_ROLE}`;
+  const out = { ...d };
+  if (kinds.includes('oss') && out.OssBucketName && !out.OssWriteRoleArn) out.OssWriteRoleArn = slr;
+  if (kinds.includes('sls') && out.SlsProjectArn && !out.SlsWriteRoleArn) out.SlsWriteRoleArn = slr;
+  if (kinds.includes('maxcompute') && out.MaxComputeProjectArn && !out.MaxComputeWriteRoleArn) out.MaxComputeWriteRoleArn = slr;
   return out;
 }
 
@@ -121,7 +158,7 @@ function createTrail(req: EmuRequest, world: World, account: EmuAccount): Record
     TrailRegion: delivery.TrailRegion ?? 'All',
     // The 2020-07-06 doc and ROS both say Write; some pages say All. Clients should always send it.
     EventRW: delivery.EventRW ?? 'Write',
-    ...dest,
+    ...fillDefaultRoles(world, account, dest),
     IsOrganizationTrail: isOrg,
     Status: 'Fresh',
     CreateTime: now,
@@ -135,7 +172,7 @@ function createTrail(req: EmuRequest, world: World, account: EmuAccount): Record
 function updateTrail(req: EmuRequest, world: World, account: EmuAccount): Record<string, unknown> {
   const p = req.params;
   const name = requireName(p);
-  const trail = findTrail(account, name);
+  const trail = findTrailAtHome(req, account, name);
   const delivery = parseDelivery(p);
   const next: Destinations = {
     OssBucketName: delivery.OssBucketName ?? trail.OssBucketName,
@@ -149,7 +186,7 @@ function updateTrail(req: EmuRequest, world: World, account: EmuAccount): Record
   if (!hasDestination(next)) throw atError('InvalidDeliveryConfigurationException');
   const apply = checkDestinations(world, account, next, trail.Name);
   apply();
-  Object.assign(trail, next);
+  Object.assign(trail, fillDefaultRoles(world, account, next));
   if (delivery.EventRW) trail.EventRW = delivery.EventRW;
   if (delivery.TrailRegion) trail.TrailRegion = delivery.TrailRegion;
   trail.UpdateTime = apiTime();
@@ -158,13 +195,13 @@ function updateTrail(req: EmuRequest, world: World, account: EmuAccount): Record
 }
 
 function deleteTrail(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
-  const trail = findTrail(account, requireName(req.params));
+  const trail = findTrailAtHome(req, account, requireName(req.params));
   account.trails.splice(account.trails.indexOf(trail), 1);
   return { RequestId: req.requestId };
 }
 
 function startLogging(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
-  const trail = findTrail(account, requireName(req.params));
+  const trail = findTrailAtHome(req, account, requireName(req.params));
   if (trail.Status !== 'Enable') {
     const now = apiTime();
     trail.Status = 'Enable';
@@ -175,7 +212,7 @@ function startLogging(req: EmuRequest, _world: World, account: EmuAccount): Reco
 }
 
 function stopLogging(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
-  const trail = findTrail(account, requireName(req.params));
+  const trail = findTrailAtHome(req, account, requireName(req.params));
   if (trail.Status === 'Enable') {
     trail.Status = 'Disable';
     trail.StopLoggingTime = apiTime();

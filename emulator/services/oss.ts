@@ -80,6 +80,13 @@ function requireBucket(req: EmuRequest, world: World): { owner: EmuAccount; buck
   // GetBucketLocation is how clients find the right endpoint, so it answers on any endpoint
   // (an assumption: OSS's docs do not say; S3 behaves this way and OSS tools rely on it).
   if (region && region !== found.bucket.region && !has(req, 'location')) {
+    if (world.ossWrongRegionAnswer === 'signature' && /^OSS4-HMAC-SHA256 /.test(req.headers['authorization'] ?? '')) {
+      // Status and Code are not on the EC page: this emulator's choice (unverified).
+      throw new OssError(400, 'InvalidArgument', `The region in the V4 signature (${region}) does not match the bucket's region.`, {
+        EC: '0002-00000228',
+        RecommendDoc: 'https://api.aliyun.com/troubleshoot?q=0002-00000228',
+      });
+    }
     throw new OssError(
       403,
       'AccessDenied',

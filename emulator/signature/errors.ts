@@ -64,3 +64,28 @@ export function authError(service: ServiceName, problem: AuthProblem): EmuError 
   const [status, code, message] = service === 'fc' ? FC[problem] : TABLES[familyOf(service)][problem];
   return new EmuError(status, code, message);
 }
+
+/** An OSS error carrying OSS's extra XML elements (EC, RecommendDoc), as formatError writes them. */
+function ossError(status: number, code: string, message: string, ec: string): EmuError {
+  return Object.assign(new EmuError(status, code, message), {
+    details: { EC: ec, RecommendDoc: `https://api.aliyun.com/troubleshoot?q=${ec}` },
+  });
+}
+
+/**
+ * A pre-V4 OSS signature where OSS no longer takes one: 403, EC 0002-00000080 (OSS docs page
+ * 0002-00000080: "OSS returns a 403 error when you call an API operation signed with a V1
+ * signature"). The page names no Code: AccessDenied is this emulator's choice (unverified), and
+ * the product does not depend on it (it reads the EC).
+ */
+export function ossV1Refused(): EmuError {
+  return ossError(403, 'AccessDenied', 'The V1 signature is no longer supported for this account or bucket. Please use the V4 signature.', '0002-00000080');
+}
+
+/**
+ * OSS V4 credential scope naming another region than the Host (OSS docs page 0002-00000226).
+ * The page names no Code or status: 400 InvalidArgument is this emulator's choice (unverified).
+ */
+export function ossRegionMismatch(scopeRegion: string, hostRegion: string): EmuError {
+  return ossError(400, 'InvalidArgument', `Invalid region in x-oss-credential: ${scopeRegion}; the endpoint is in ${hostRegion}.`, '0002-00000226');
+}

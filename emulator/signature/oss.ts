@@ -9,7 +9,9 @@
  * - V2 "OSS2 AccessKeyId:AK,AdditionalHeaders:..,Signature:sig" (@alicloud/oss-client default):
  *   base64 hmac-sha256; resource = uriEncode("/bucket/object") + "?" + every query parameter.
  * - V4 "OSS4-HMAC-SHA256 Credential=AK/date/region/oss/aliyun_v4_request,..." (ali-oss
- *   authorizationV4): hex hmac-sha256 with a derived key over a canonical request.
+ *   authorizationV4, lib/common/signUtils.js authorizationV4): hex hmac-sha256 with a derived key
+ *   over a canonical request. The only scheme OSS accepts from new accounts and for new buckets;
+ *   the older ones are refused unless the seed allows them (signature/index.ts, ossV1Allowed).
  */
 import { routeByHost } from '../hosts';
 import type { EmuRequest } from '../types';
@@ -121,10 +123,13 @@ export const ossV4: Scheme = (req) => {
   return {
     accessKeyId,
     securityToken: req.headers['x-oss-security-token'] ?? req.query['security-token'],
+    scopeRegion: region,
     verify(secret) {
       if (!date.startsWith(day)) return false;
       const { bucket, key } = bucketAndKey(req);
       const uri = popEncode(`/${bucket ? `${bucket}/` : ''}${key}`).replace(/%2F/g, '/');
+      // A parameter with an empty value signs as its bare name ("?bucketInfo" and "?bucketInfo="
+      // alike: ali-oss puts "bucketInfo=" in the URL and signs "bucketInfo").
       const query = sortedKeys(req.query)
         .map((k) => (req.query[k] ? `${popEncode(k)}=${popEncode(req.query[k]!)}` : popEncode(k)))
         .join('&');

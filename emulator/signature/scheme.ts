@@ -5,6 +5,8 @@ export interface SignedRequest {
   accessKeyId: string;
   /** STS security token as the scheme carries it (header or parameter). */
   securityToken?: string;
+  /** OSS V4: the region of the credential scope (checked against the endpoint's region). */
+  scopeRegion?: string;
   /** Recomputes the signature with the key's secret and compares it in constant time. */
   verify(secret: string): boolean;
 }

@@ -11,7 +11,9 @@
  *   documented inconsistently (All vs Write), and ROS defaults to Write.
  * - UpdateTrail re-sends every delivery field ("" for an unset one, which clears it), TrailRegion
  *   "All" when unset: a field left out is not "unchanged" for this API (a write role left out
- *   falls back to the service-linked role; see the Terraform fix PR #3851).
+ *   falls back to the service-linked role; see the Terraform fix PR #3851). The planner
+ *   (updateRequest) fills the fields a spec leaves unset with the trail's own server-filled
+ *   values, so an update does not blank them.
  * - Booleans go out as "true"/"false"; responses are normalised to real booleans and numbers.
  */
 import type OpenApi from '@alicloud/openapi-core';
@@ -46,13 +48,10 @@ function bool(v: unknown): boolean | undefined {
   return undefined;
 }
 
-function num(v: unknown): number | undefined {
-  if (v === undefined || v === null || v === '') return undefined;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** A trail as the API returned it, with "" dropped, booleans and numbers normalised. */
+/**
+ * A trail as the API returned it, with "" dropped and booleans normalised. Only the fields of the
+ * DescribeTrails SDK model are read (no IsShadowTrail: the current models list none).
+ */
 export function toTrailRecord(b: Body): TrailRecord {
   const r: TrailRecord = {
     Name: String(b['Name'] ?? ''),
@@ -77,8 +76,6 @@ export function toTrailRecord(b: Body): TrailRecord {
   if (status !== undefined) r.Status = status as TrailStatus;
   const isOrg = bool(b['IsOrganizationTrail']);
   if (isOrg !== undefined) r.IsOrganizationTrail = isOrg;
-  const shadow = num(b['IsShadowTrail']);
-  if (shadow !== undefined) r.IsShadowTrail = shadow;
   return r;
 }
 

@@ -1,26 +1,34 @@
 /**
- * OSS client module over @alicloud/oss-client.
+ * OSS client module over ali-oss, signing every request with OSS V4 (OSS4-HMAC-SHA256).
  *
  * Why it looks like this:
- * - oss-client takes the AccessKey pair in its Config (it builds its own Credential and has no
- *   option to accept one), so one SDK client is kept per region and rebuilt only when the
- *   provider hands out different credentials (e.g. a refreshed STS token).
- * - Signature: oss-client signs V1 ("OSS <ak>:<sig>", HMAC-SHA1) or V2 ("OSS2 ...", HMAC-SHA256);
- *   it has no V4. V1 is used: it is what OSS and the emulator verify everywhere, and what ali-oss
- *   sends by default.
- * - Host model: the default virtual-hosted "<bucket>.<endpoint>" (endpointFor gives the real
- *   "oss-<region>.aliyuncs.com", or its ".localhost:PORT" form in emulator mode).
- * - oss-client errors carry the HTTP status as data.httpCode; it is copied where fromSdkError
- *   looks, so 4xx errors are not mistaken for retryable 5xx.
+ * - Signature: OSS stopped accepting V1 for new accounts (2025-03-01) and new buckets
+ *   (2025-09-01); a V1 request gets 403 with EC 0002-00000080 ("Guidelines for upgrading V1
+ *   signatures to V4 signatures" and the 0002-00000080 page of the OSS docs). @alicloud/oss-client
+ *   1.1.4 signs V1 or V2 only, so this module uses ali-oss (the official Node.js OSS SDK, V4 since
+ *   6.20.0) with `authorizationV4: true`. ali-oss derives the V4 scope region from `region`
+ *   ("oss-<region>" with the "oss-" prefix stripped: lib/client.js authorizationV4,
+ *   getStandardRegion), so region and endpoint name the same region.
+ * - Endpoint: ali-oss takes the full URL ("https://oss-<region>.aliyuncs.com", or the
+ *   ".localhost:PORT" form over http in emulator mode: endpoints.ts) and puts the bucket in front
+ *   of the host (virtual-hosted style, lib/common/client/getReqUrl.js), as OSS expects.
+ * - Credentials: STS tokens go out as x-oss-security-token, which V4 signs (an x-oss-* header).
+ *   A client is cheap (options parsing; the keep-alive agents are ali-oss's shared ones), so each
+ *   call builds one with the provider's current credentials: a refreshed token is used at once.
+ * - One attempt per call (retryMax 0): retrying is the core's job (it knows deadlines).
+ * - Errors: ali-oss gives {status, code, requestId, ecCode}; network failures have status -1 and
+ *   timeouts -2, which are mapped to the retryable ECONNRESET / ETIMEDOUT. The thrown error never
+ *   carries ali-oss's request params (they hold the Authorization header).
+ * - A refused signature or key is never "the bucket exists but is denied": only OSS's AccessDenied
+ *   (other than the V1-refused one) is 'denied'; SignatureDoesNotMatch, InvalidAccessKeyId, token
+ *   problems and the like throw, naming the code.
  */
-import type OSSClient from '@alicloud/oss-client';
-import { Readable } from 'node:stream';
 import { DEFAULT_TIMEOUTS, type ClientOptions } from './options';
 import { endpointFor } from './endpoints';
 import { fromSdkError } from './sdk-error';
-import { loadOss } from './sdks';
+import { loadAliOss, type AliOssClient } from './sdks';
 import type { CloudCredentials, Existence, OssApi } from './types';
-import type { ProvisionError } from '../core/errors';
+import { ProvisionError } from '../core/errors';
 
 export interface OssClient extends OssApi {
   /** GetObject as UTF-8 text; undefined when the object (NoSuchKey) does not exist. */
@@ -33,90 +41,131 @@ export interface OssClient extends OssApi {
   listKeys(bucket: string, prefix: string, region?: string): Promise<string[]>;
 }
 
-interface Cached {
-  fingerprint: string;
-  client: OSSClient;
-}
-
 const WRONG_ENDPOINT = /must be addressed using the specified endpoint/i;
 
-/** Copies oss-client's data.httpCode and bare message to where fromSdkError reads them. */
+/** OSS EC of "V1 signatures are no longer accepted" (403; OSS docs page 0002-00000080). */
+export const EC_V1_REFUSED = '0002-00000080';
+/** OSS EC of "the V4 signature's region is not the bucket's region" (OSS docs page 0002-00000228). */
+export const EC_WRONG_REGION = '0002-00000228';
+
+/**
+ * OSS codes that say the request's credentials or signature were refused, not that the caller
+ * lacks access to an existing bucket (OSS docs "HTTP 403 errors" and the 0002-* EC pages).
+ */
+const AUTH_FAILURES = new Set([
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'InvalidSecurityToken',
+  'SecurityTokenExpired',
+  'AccessKeyIdAndSecurityTokenNotMatch',
+  'RequestTimeTooSkewed',
+  'InvalidArgument',
+  'InvalidRequest',
+]);
+
+interface AliOssError {
+  name?: string;
+  message?: string;
+  status?: number;
+  code?: string;
+  requestId?: string;
+  ecCode?: string;
+  params?: unknown;
+  res?: unknown;
+}
+
+/** An ali-oss failure as a ProvisionError (code, status, request id, whether retrying helps). */
 function toProvisionError(e: unknown): ProvisionError {
-  const err = e as { code?: string; message?: string; statusCode?: number; data?: Record<string, unknown> } | undefined;
-  if (err && typeof err === 'object' && err.data && typeof err.data['httpCode'] === 'number') {
-    err.statusCode ??= err.data['httpCode'] as number;
-    if (!err.code) err.code = err.statusCode === 404 ? 'NotFound' : err.statusCode === 403 ? 'AccessDenied' : `Http${err.statusCode}`;
-    const msg = String(err.message ?? '').replace(/^[^:]*: /, '');
-    err.data = { ...err.data, Message: msg, RequestId: err.data['requestId'] };
+  if (e instanceof ProvisionError) return e;
+  const err = (e ?? {}) as AliOssError;
+  if (typeof err === 'object') {
+    // Drop what holds request headers (Authorization, security token) before it travels further.
+    delete err.params;
+    delete err.res;
   }
-  return fromSdkError(e);
+  if (err.status === -1 || err.status === -2 || /Timeout/.test(err.name ?? '')) {
+    const code = err.status === -2 || /Timeout/.test(err.name ?? '') ? 'ETIMEDOUT' : 'ECONNRESET';
+    return new ProvisionError({ code, status: 503, retryable: true, message: `OSS could not be reached (${code}).` });
+  }
+  const base = fromSdkError({ code: err.code || (err.status === 404 ? 'NotFound' : `Http${err.status ?? 500}`), status: err.status, message: err.message, requestId: err.requestId });
+  if (!err.ecCode) return base;
+  return new ProvisionError({ code: base.code, status: base.status, message: `${base.message} (EC ${err.ecCode})`, requestId: base.requestId, retryable: base.retryable });
+}
+
+/** Whether an OSS error refuses the request's credentials or signature (not a bucket permission). */
+export function isAuthFailure(err: ProvisionError): boolean {
+  return AUTH_FAILURES.has(err.code) || err.message.includes(EC_V1_REFUSED);
 }
 
 export function createOssClient(opts: ClientOptions): OssClient {
-  const clients = new Map<string, Cached>();
-  const timeouts = {
-    readTimeout: opts.readTimeoutMs ?? DEFAULT_TIMEOUTS.readTimeoutMs,
-    connectTimeout: opts.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs,
-  };
+  const timeout = [opts.connectTimeoutMs ?? DEFAULT_TIMEOUTS.connectTimeoutMs, opts.readTimeoutMs ?? DEFAULT_TIMEOUTS.readTimeoutMs] as const;
 
-  async function clientFor(region: string): Promise<OSSClient> {
+  async function clientFor(region: string, bucket?: string): Promise<AliOssClient> {
     const c: CloudCredentials = await opts.credentials();
-    const fingerprint = `${c.accessKeyId}\u0000${c.accessKeySecret}\u0000${c.securityToken ?? ''}`;
-    const cached = clients.get(region);
-    if (cached && cached.fingerprint === fingerprint) return cached.client;
     const { endpoint, protocol } = endpointFor('oss', region, { env: opts.env, accountId: opts.accountId });
-    const { default: OSSClient, Config } = await loadOss();
-    const client = new OSSClient(
-      new Config({
-        type: c.securityToken ? 'sts' : 'access_key',
-        accessKeyId: c.accessKeyId,
-        accessKeySecret: c.accessKeySecret,
-        securityToken: c.securityToken,
-        endpoint,
-        protocol,
-        regionId: region,
-        signatureVersion: 'V1',
-        readTimeout: timeouts.readTimeout,
-        connectTimeout: timeouts.connectTimeout,
-      }),
-    );
-    clients.set(region, { fingerprint, client });
-    return client;
+    const OSS = await loadAliOss();
+    return new OSS({
+      accessKeyId: c.accessKeyId,
+      accessKeySecret: c.accessKeySecret,
+      ...(c.securityToken
+        ? {
+            stsToken: c.securityToken,
+            // ali-oss asks for a refresher whenever a token is given; the provider is the refresher.
+            refreshSTSToken: async () => {
+              const n = await opts.credentials();
+              return { accessKeyId: n.accessKeyId, accessKeySecret: n.accessKeySecret, stsToken: n.securityToken ?? '' };
+            },
+          }
+        : {}),
+      region: `oss-${region}`,
+      authorizationV4: true,
+      endpoint: `${protocol}://${endpoint}`,
+      secure: protocol === 'https',
+      ...(bucket ? { bucket } : {}),
+      timeout: timeout[1],
+      retryMax: 0,
+    });
   }
 
-  type Runtime = Parameters<OSSClient['getObject']>[1];
-  /** Single attempt per call: retrying is the core's job (it knows deadlines and idempotency). */
-  const runtime = (): Runtime => ({ ...timeouts }) as Runtime;
+  /** Per-request options: connect and response timeouts (urllib takes the pair). */
+  const call = () => ({ timeout: [...timeout] });
 
   async function bucketRegion(bucket: string, region = opts.region): Promise<string> {
     try {
-      const [client, { GetBucketLocationRequest }] = await Promise.all([clientFor(region), loadOss()]);
-      const res = await client.getBucketLocation(new GetBucketLocationRequest({ bucketName: bucket }), runtime());
-      return String(res.locationConstraint ?? '').replace(/^oss-/, '');
+      const res = await (await clientFor(region)).getBucketLocation(bucket, call());
+      return String(res.location ?? '').replace(/^oss-/, '');
     } catch (e) {
       throw toProvisionError(e);
     }
   }
 
-  async function getBucketInfo(bucket: string, region: string): Promise<Existence> {
-    const [client, { GetBucketInfoRequest }] = await Promise.all([clientFor(region), loadOss()]);
-    await client.getBucketInfo(new GetBucketInfoRequest({ bucketName: bucket }), runtime());
-    return 'exists';
-  }
-
   async function bucketExists(bucket: string, region = opts.region): Promise<Existence> {
     try {
-      return await getBucketInfo(bucket, region);
+      await (await clientFor(region)).getBucketInfo(bucket, call());
+      return 'exists';
     } catch (e) {
       const err = toProvisionError(e);
       if (err.code === 'NoSuchBucket') return 'missing';
-      if (err.code === 'AccessDenied' && WRONG_ENDPOINT.test(err.message)) {
-        // The bucket lives in another region: ask where (owner only), then check it on its own
-        // endpoint. A non-owner cannot learn the region, and is told 'denied' (pass the region).
+      // The bucket lives in another region. OSS says so with the wrong-endpoint AccessDenied, or
+      // (V4) by refusing the signature's region (EC 0002-00000228); which one is unverified.
+      const elsewhere = (err.code === 'AccessDenied' && WRONG_ENDPOINT.test(err.message)) || err.message.includes(EC_WRONG_REGION);
+      if (elsewhere) {
+        // Ask where (owner only), then check it on its own endpoint. A non-owner cannot learn the
+        // region, and is told 'denied' (pass the region).
         const actual = await bucketRegion(bucket, region).catch(() => undefined);
         if (actual && actual !== region) return bucketExists(bucket, actual);
+        if (err.code !== 'AccessDenied') return 'denied';
       }
-      if (err.code === 'AccessDenied' || err.status === 403) return 'denied';
+      if (isAuthFailure(err)) {
+        throw new ProvisionError({
+          code: err.code,
+          status: err.status,
+          requestId: err.requestId,
+          message: `OSS refused the credentials or signature of GetBucketInfo on "${bucket}" (${err.code}: ${err.message}); whether the bucket exists is not known.`,
+        });
+      }
+      // AccessDenied: the bucket exists in another account; ActionTrail's write role decides access.
+      if (err.code === 'AccessDenied') return 'denied';
       throw err;
     }
   }
@@ -128,11 +177,8 @@ export function createOssClient(opts: ClientOptions): OssClient {
 
     async getObjectText(bucket, key, region = opts.region) {
       try {
-        const [client, { GetObjectRequest }] = await Promise.all([clientFor(region), loadOss()]);
-        const res = await client.getObject(new GetObjectRequest({ bucketName: bucket, objectName: key }), runtime());
-        const chunks: Buffer[] = [];
-        for await (const chunk of res.body as Readable) chunks.push(Buffer.from(chunk as Buffer));
-        return Buffer.concat(chunks).toString('utf8');
+        const res = await (await clientFor(region, bucket)).get(key, call());
+        return Buffer.from(res.content ?? '').toString('utf8');
       } catch (e) {
         const err = toProvisionError(e);
         if (err.code === 'NoSuchKey') return undefined;
@@ -143,15 +189,14 @@ export function createOssClient(opts: ClientOptions): OssClient {
     async listKeys(bucket, prefix, region = opts.region) {
       const keys: string[] = [];
       try {
-        const [client, { GetBucketRequest, GetBucketRequestFilter }] = await Promise.all([clientFor(region), loadOss()]);
+        const client = await clientFor(region, bucket);
         for (let marker = ''; ; ) {
-          const res = await client.getBucket(new GetBucketRequest({ bucketName: bucket, filter: new GetBucketRequestFilter({ prefix, marker, maxKeys: '1000' }) }), runtime());
-          // The SDK's XML reader gives one <Contents> as an object, several as a list.
-          const contents = ([] as Array<{ key?: string }>).concat(res.listBucketResult?.contents ?? []);
-          for (const c of contents) if (c.key) keys.push(c.key);
-          const last = contents.at(-1)?.key;
-          if (String(res.listBucketResult?.isTruncated) !== 'true' || !last) break;
-          marker = last;
+          const res = await client.list({ prefix, ...(marker ? { marker } : {}), 'max-keys': 1000 }, call());
+          const objects = res.objects ?? [];
+          for (const o of objects) if (o.name) keys.push(o.name);
+          const last = objects.at(-1)?.name;
+          if (!res.isTruncated || !last) break;
+          marker = res.nextMarker || last;
         }
       } catch (e) {
         throw toProvisionError(e);
@@ -161,18 +206,9 @@ export function createOssClient(opts: ClientOptions): OssClient {
 
     async putObject(bucket, key, body, contentType = 'application/octet-stream', region = opts.region) {
       try {
-        const [client, { PutObjectRequest, PutObjectRequestHeader }] = await Promise.all([clientFor(region), loadOss()]);
         const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8');
-        const res = await client.putObject(
-          new PutObjectRequest({
-            bucketName: bucket,
-            objectName: key,
-            body: Readable.from([bytes]),
-            header: new PutObjectRequestHeader({ contentType, contentLength: String(bytes.length) }),
-          }),
-          runtime(),
-        );
-        return { requestId: res.requestId };
+        const res = await (await clientFor(region, bucket)).put(key, bytes, { ...call(), mime: contentType, headers: { 'Content-Type': contentType } });
+        return { requestId: String(res.res?.headers?.['x-oss-request-id'] ?? '') };
       } catch (e) {
         throw toProvisionError(e);
       }

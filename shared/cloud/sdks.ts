@@ -36,7 +36,23 @@ function cjsExports<T>(ns: T): T {
 /** ACS3 signing and callApi (ActionTrail, MaxCompute, RAM) and every generated SDK's Config. */
 export const loadOpenApi = once(() => import('@alicloud/openapi-core').then(cjsExports));
 export const loadCredentials = once(() => import('@alicloud/credentials').then(cjsExports));
-export const loadOss = once(() => import('@alicloud/oss-client').then(cjsExports));
+/** The few ali-oss calls shared/cloud/oss.ts makes (ali-oss ships no type declarations). */
+export interface AliOssClient {
+  getBucketInfo(name: string, options?: object): Promise<{ bucket?: Record<string, unknown> }>;
+  getBucketLocation(name: string, options?: object): Promise<{ location?: string }>;
+  get(name: string, options?: object): Promise<{ content?: Buffer }>;
+  put(name: string, body: Buffer, options?: object): Promise<{ res?: { headers?: Record<string, string> } }>;
+  list(
+    query: Record<string, string | number>,
+    options?: object,
+  ): Promise<{ objects?: Array<{ name?: string }>; isTruncated?: boolean; nextMarker?: string | null }>;
+}
+export type AliOssConstructor = new (options: Record<string, unknown>) => AliOssClient;
+/** ali-oss (CommonJS, module.exports = Client): the constructor, whichever way import() presents it. */
+export const loadAliOss = once(() =>
+  // @ts-expect-error ali-oss ships no type declarations; AliOssClient above types what is used.
+  import('ali-oss').then((ns: { default?: unknown }) => (ns.default ?? ns) as AliOssConstructor),
+);
 export const loadSls = once(() => import('@alicloud/sls20201230').then(cjsExports));
 export const loadSts = once(() => import('@alicloud/sts20150401').then(cjsExports));
 export const loadResourceManager = once(() => import('@alicloud/resourcemanager20200331').then(cjsExports));

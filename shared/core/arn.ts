@@ -12,13 +12,15 @@ export interface ProjectArn {
   project: string;
 }
 
-const SLS_ARN = /^acs:log:([a-z0-9-]+):(\d+):project\/([a-z0-9][a-z0-9-]*[a-z0-9])$/;
+/** The account id may be empty: the caller's own account (CreateTrail's request example "acs:log:cn-shanghai::project/***"). */
+const SLS_ARN = /^acs:log:([a-z0-9-]+):(\d*):project\/([a-z0-9][a-z0-9-]*[a-z0-9])$/;
 const ODPS_ARN = /^acs:odps:([a-z0-9-]+):(\d+):project\/([A-Za-z0-9_]+)$/;
 const ROLE_ARN = /^acs:ram::(\d+):role\/([A-Za-z0-9.@_-]+)$/;
 
-export function parseSlsProjectArn(arn: string): ProjectArn | undefined {
+/** `callerAccountId` fills an empty account id (""). */
+export function parseSlsProjectArn(arn: string, callerAccountId = ''): ProjectArn | undefined {
   const m = SLS_ARN.exec(arn);
-  return m ? { region: m[1]!, accountId: m[2]!, project: m[3]! } : undefined;
+  return m ? { region: m[1]!, accountId: m[2] || callerAccountId, project: m[3]! } : undefined;
 }
 
 export function parseMaxComputeProjectArn(arn: string): ProjectArn | undefined {
@@ -29,4 +31,16 @@ export function parseMaxComputeProjectArn(arn: string): ProjectArn | undefined {
 export function parseRoleArn(arn: string): { accountId: string; roleName: string } | undefined {
   const m = ROLE_ARN.exec(arn);
   return m ? { accountId: m[1]!, roleName: m[2]! } : undefined;
+}
+
+/**
+ * ActionTrail's service-linked role, which ActionTrail creates itself in the account
+ * (RAM: AliyunServiceRoleForActionTrail, trusted by actiontrail.aliyuncs.com; ARN
+ * acs:ram::<account>:role/aliyunserviceroleforactiontrail, as in the CreateTrail doc's examples).
+ * RAM role names compare case-insensitively.
+ */
+export const ACTIONTRAIL_SERVICE_LINKED_ROLE = 'aliyunserviceroleforactiontrail';
+
+export function isServiceLinkedRoleArn(arn: string): boolean {
+  return parseRoleArn(arn)?.roleName.toLowerCase() === ACTIONTRAIL_SERVICE_LINKED_ROLE;
 }

@@ -1,12 +1,18 @@
 /**
  * plan(): what must be done to bring one trail to its spec, from what ActionTrail reports.
  *
+ * Only what the spec sets is compared, with the API's defaults where it is silent; what the
+ * server fills in (the service-linked write role, TrailRegion All, an empty account id in a
+ * project ARN) is normalised, so a trail as ActionTrail reports it is compliant with the spec
+ * that created it.
+ *
  * Pure: no I/O. The classification is the compliance vocabulary used by every trigger:
  * missing → create + start; drifted → UpdateTrail (every delivery field re-sent) [+ start];
  * not-logging (Fresh or Disable, or GetTrailStatus says IsLogging=false) → StartLogging;
  * compliant → nothing.
  */
 import { ProvisionError } from './errors';
+import { ACTIONTRAIL_SERVICE_LINKED_ROLE, isServiceLinkedRoleArn } from './arn';
 import { DELIVERY_FIELDS, type DeliveryField, type TrailLoggingStatus, type TrailRecord, type TrailSpec } from './spec';
 
 /** The EventRW sent when a spec leaves it unset (sources disagree on the API default; we always send it). */
@@ -39,20 +45,91 @@ export function withDefaults(spec: TrailSpec): Plan['desired'] {
   return { ...spec, EventRW: spec.EventRW ?? DEFAULT_EVENT_RW, TrailRegion: spec.TrailRegion ?? DEFAULT_TRAIL_REGION };
 }
 
-/** Role ARNs compare case-insensitively (RAM role names do); other fields exactly. */
-function normalise(field: DeliveryField, value: unknown): string {
-  const s = value === undefined || value === null ? '' : String(value);
-  return field.endsWith('RoleArn') ? s.toLowerCase() : s;
+/** Each write-role field and the destination it serves. */
+const ROLE_OF = {
+  OssWriteRoleArn: 'OssBucketName',
+  SlsWriteRoleArn: 'SlsProjectArn',
+  MaxComputeWriteRoleArn: 'MaxComputeProjectArn',
+} as const;
+type RoleField = keyof typeof ROLE_OF;
+const isRoleField = (f: DeliveryField): f is RoleField => f in ROLE_OF;
+
+/** The account that owns a trail, from its ARN (acs:actiontrail:<region>:<account>:trail/<name>). */
+export function trailAccount(t: Pick<TrailRecord, 'TrailArn'>): string | undefined {
+  return /^acs:actiontrail:[^:]*:(\d+):trail\//.exec(t.TrailArn ?? '')?.[1];
 }
 
-export function diff(desired: TrailSpec, trail: TrailRecord): FieldDrift[] {
+/** ActionTrail's service-linked role in an account. */
+export function serviceLinkedRoleArn(accountId: string): string {
+  return `acs:ram::${accountId}:role/${ACTIONTRAIL_SERVICE_LINKED_ROLE}`;
+}
+
+/**
+ * A value as compared for drift, with what the server fills in normalised away:
+ * - write roles: no role and ActionTrail's service-linked role mean the same (the API uses the
+ *   service-linked role when none is given, and DescribeTrails may report it: Terraform made
+ *   sls_write_role_arn Computed for this); otherwise case-insensitive (RAM role names are);
+ * - SLS / MaxCompute project ARNs: an empty account id is the trail owner's account;
+ * - TrailRegion: unset is All (the API default; Terraform made trail_region Computed), a region
+ *   list compares as a set.
+ */
+function normalise(field: DeliveryField, value: unknown, account: string | undefined): string {
+  const s = value === undefined || value === null ? '' : String(value).trim();
+  if (isRoleField(field)) return s === '' || isServiceLinkedRoleArn(s) ? '' : s.toLowerCase();
+  if ((field === 'SlsProjectArn' || field === 'MaxComputeProjectArn') && account) {
+    return s.replace(/^(acs:(?:log|odps):[^:]*:):/, `$1${account}:`);
+  }
+  if (field === 'TrailRegion') return s === '' || s === 'All' ? 'All' : s.split(',').map((r) => r.trim()).sort().join(',');
+  return s;
+}
+
+/**
+ * EventRW a spec leaves unset: the API's default is documented as Write in some sources and All in
+ * others, so a trail reporting either is not drift (All records the writes too); Read is.
+ */
+function eventRwDefaultOk(have: string): boolean {
+  return have === 'Write' || have === 'All';
+}
+
+/**
+ * Drift between a spec and a trail, comparing what the spec sets (with the API's defaults where it
+ * is silent) and normalising what the server fills in. `spec` is the spec as given, before
+ * withDefaults (it tells an unset EventRW from an explicit one).
+ */
+export function diff(desired: TrailSpec, trail: TrailRecord, spec: TrailSpec = desired): FieldDrift[] {
+  const account = trailAccount(trail);
   const out: FieldDrift[] = [];
   for (const field of DELIVERY_FIELDS) {
-    const want = normalise(field, desired[field]);
-    const have = normalise(field, trail[field]);
+    const want = normalise(field, desired[field], account);
+    const have = normalise(field, trail[field], account);
+    if (field === 'EventRW' && spec.EventRW === undefined && eventRwDefaultOk(have)) continue;
     if (want !== have) out.push({ field, want: String(desired[field] ?? ''), have: String(trail[field] ?? '') });
   }
   return out;
+}
+
+/**
+ * The UpdateTrail request: every delivery field (UpdateTrail treats a field left out as "no custom
+ * value", see Terraform PR #3851), the spec's values, and where the spec is silent the trail's own
+ * server-filled value when it is already what the spec means, so an update of one field does not
+ * blank or change the others: a write role left unset keeps the trail's service-linked (or empty)
+ * role, or becomes the service-linked role when the trail had a custom one; EventRW left unset
+ * keeps Write or All.
+ */
+export function updateRequest(spec: TrailSpec, trail: TrailRecord): Omit<Plan['desired'], 'IsOrganizationTrail'> {
+  const { IsOrganizationTrail: _org, ...desired } = withDefaults(spec);
+  const account = trailAccount(trail);
+  for (const [role, destination] of Object.entries(ROLE_OF) as Array<[RoleField, DeliveryField]>) {
+    if (spec[role] || !spec[destination]) continue;
+    const current = trail[role] ?? '';
+    if (current === '' || isServiceLinkedRoleArn(current)) {
+      if (current !== '') desired[role] = current;
+    } else if (account) {
+      desired[role] = serviceLinkedRoleArn(account);
+    }
+  }
+  if (spec.EventRW === undefined && eventRwDefaultOk(trail.EventRW)) desired.EventRW = trail.EventRW;
+  return desired;
 }
 
 /** Logging by GetTrailStatus when it was asked, else by DescribeTrails' Status. */
@@ -76,7 +153,7 @@ export function plan(spec: TrailSpec, existing: TrailRecord | undefined, status?
       fields: [{ pointer: '/IsOrganizationTrail', rule: 'immutable', message: '/IsOrganizationTrail cannot be changed on an existing trail' }],
     });
   }
-  const drift = diff(desired, existing);
+  const drift = diff(desired, existing, spec);
   const actions: Action[] = [];
   if (drift.length > 0) actions.push('UpdateTrail');
   if (!isLogging(existing, status)) actions.push('StartLogging');

@@ -1,6 +1,7 @@
 /**
  * Destination checks before any write: the OSS bucket, SLS project and MaxCompute project exist,
- * and write roles in the caller's own account exist and trust ActionTrail. A failure throws the
+ * and write roles in the caller's own account exist and trust ActionTrail, except ActionTrail's
+ * service-linked role (AliyunServiceRoleForActionTrail), which ActionTrail creates itself. A failure throws the
  * code CreateTrail itself would return, so nothing is created when a destination is wrong.
  *
  * Each check throws inside the retried call, so a "does not exist" that is only eventual
@@ -8,7 +9,7 @@
  * policy's consistency window (retry.ts CONSISTENCY_CODES) before it is final.
  */
 import { ProvisionError } from './errors';
-import { parseMaxComputeProjectArn, parseRoleArn, parseSlsProjectArn } from './arn';
+import { isServiceLinkedRoleArn, parseMaxComputeProjectArn, parseRoleArn, parseSlsProjectArn } from './arn';
 import type { Cloud, Existence } from '../cloud/types';
 import type { Call } from './retry';
 import type { TrailSpec } from './spec';
@@ -18,7 +19,11 @@ export const ACTIONTRAIL_PRINCIPAL = 'actiontrail.aliyuncs.com';
 export interface DestinationCheck {
   kind: 'oss' | 'sls' | 'maxcompute' | 'role';
   name: string;
-  result: Existence | 'created-by-actiontrail' | 'not-checked';
+  /**
+   * 'service-linked': ActionTrail's own service-linked role, which ActionTrail creates when it
+   * needs it (a freshly vended account does not have it yet), so it is not looked up in RAM.
+   */
+  result: Existence | 'created-by-actiontrail' | 'service-linked' | 'not-checked';
 }
 
 
@@ -37,7 +42,7 @@ export async function preflight(spec: TrailSpec, cloud: Cloud, call: Call): Prom
     if (spec.OssWriteRoleArn) checks.push(checkRole(spec.OssWriteRoleArn, 'InsufficientBucketPolicyException', cloud, call));
   }
   if (spec.SlsProjectArn) {
-    const arn = parseSlsProjectArn(spec.SlsProjectArn);
+    const arn = parseSlsProjectArn(spec.SlsProjectArn, cloud.accountId);
     if (arn) {
       checks.push(
         call('sls:GetProject', async () => {
@@ -77,6 +82,8 @@ export async function preflight(spec: TrailSpec, cloud: Cloud, call: Call): Prom
 }
 
 async function checkRole(roleArn: string, code: string, cloud: Cloud, call: Call): Promise<DestinationCheck> {
+  // ActionTrail creates its service-linked role itself: not a prerequisite, so not looked up.
+  if (isServiceLinkedRoleArn(roleArn)) return { kind: 'role', name: roleArn, result: 'service-linked' };
   const arn = parseRoleArn(roleArn);
   // RAM GetRole sees the caller's own account only; roles elsewhere are checked by CreateTrail.
   if (!arn || !cloud.accountId || arn.accountId !== cloud.accountId) return { kind: 'role', name: roleArn, result: 'not-checked' };

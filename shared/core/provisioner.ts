@@ -3,8 +3,9 @@
  * one account and region.
  *
  * Idempotent: a compliant trail costs a DescribeTrails and a GetTrailStatus call (Status=Enable
- * alone says nothing of delivery) and changes nothing. A trail homed in another region (seen here
- * as a shadow trail) is managed at its HomeRegion's endpoint. Safe under
+ * alone says nothing of delivery) and changes nothing. A trail homed in another region (its
+ * HomeRegion, or else the region in its ARN, is not the region called) is managed at its home
+ * region's endpoint. Safe under
  * races: a CreateTrail that loses to a concurrent creator (TrailAlreadyExistsException) re-reads
  * the trail and continues from what it finds. Never half-done silently: a trail created whose
  * StartLogging failed is reported as such, and the next run of any trigger finishes it
@@ -12,7 +13,7 @@
  */
 import { ProvisionError } from './errors';
 import { silentLogger, type Logger } from '../platform/log';
-import { plan as makePlan, type Action, type Classification, type FieldDrift, type Plan } from './planner';
+import { plan as makePlan, updateRequest, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
 import { retrier, type RetryPolicy } from './retry';
 import { validateSpec } from './schema';
@@ -93,10 +94,13 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
     const list = listing
       ? await listing()
       : await call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [spec.Name], includeOrganizationTrail: true, includeShadowTrails: true }));
-    const own = list.find((t) => t.Name === spec.Name && !t.IsShadowTrail);
+    // Own trail or a copy of one homed elsewhere: decided by its home region (HomeRegion, else the
+    // region in its ARN) against the region called. DescribeTrails' documented fields carry no
+    // shadow flag (the 2020-07-06 SDK models list none), so nothing here depends on one.
+    const mine = list.filter((t) => t.Name === spec.Name && ownTrail(t, cloud));
+    const own = mine.find((t) => (homeRegionOf(t) ?? cloud.region) === cloud.region);
     if (own) return { trail: own };
-    const elsewhere = list.find((t) => t.Name === spec.Name && t.IsShadowTrail && t.HomeRegion && t.HomeRegion !== cloud.region && ownTrail(t, cloud));
-    return { homeRegion: elsewhere?.HomeRegion };
+    return { homeRegion: mine.map(homeRegionOf).find((r) => r !== undefined && r !== cloud.region) };
   };
   const readStatus = async (name: string, isOrg: boolean) => {
     const { RequestId: _r, ...status } = await call('actiontrail:GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name, isOrg));
@@ -223,7 +227,7 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
 
   if (plan.actions.includes('UpdateTrail')) {
     step('UpdateTrail', plan.drift.map((d) => d.field).join(','));
-    const { IsOrganizationTrail: _org, ...update } = plan.desired;
+    const update = updateRequest(spec, existing!);
     const updated = await call('actiontrail:UpdateTrail', () => cloud.actiontrail.updateTrail(update)).catch(async (e: unknown) => {
       throw e instanceof ProvisionError && e.code === 'RepeatOssBucket' ? await squatted(e) : e;
     });
@@ -267,14 +271,20 @@ async function verifyLogging(read: () => Promise<TrailLoggingStatus>, name: stri
   }
 }
 
+/** A trail's home region: HomeRegion, else the region in its ARN (acs:actiontrail:<region>:<account>:trail/<name>). */
+function homeRegionOf(t: TrailRecord): string | undefined {
+  return t.HomeRegion || /^acs:actiontrail:([^:]+):/.exec(t.TrailArn ?? '')?.[1] || undefined;
+}
+
 /**
- * Whether a shadow trail is this account's own (homed in another region), not the Resource
- * Directory management account's organization trail that members see: the account in its ARN.
+ * Whether a listed trail is this account's own, not the Resource Directory management account's
+ * organization trail that members see: the account in its ARN. An organization trail must show
+ * the caller's account; a single-account trail is the caller's unless its ARN names another.
  */
 function ownTrail(t: TrailRecord, cloud: Cloud): boolean {
-  if (!t.IsOrganizationTrail) return true;
   const account = /^acs:actiontrail:[^:]*:(\d+):/.exec(t.TrailArn ?? '')?.[1];
-  return account !== undefined && account === cloud.accountId;
+  if (t.IsOrganizationTrail) return account !== undefined && account === cloud.accountId;
+  return account === undefined || cloud.accountId === undefined || account === cloud.accountId;
 }
 
 /** A failure after some writes succeeded: say exactly what stands, keeping the cause's code. */

@@ -80,7 +80,6 @@ export interface TrailRecord {
   StartLoggingTime?: string;
   StopLoggingTime?: string;
   OrganizationId?: string;
-  IsShadowTrail?: number;
 }
 
 /** GetTrailStatus response (minus RequestId). */
