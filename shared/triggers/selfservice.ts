@@ -5,7 +5,7 @@
  *   GET  /healthz (and HEAD)       liveness; no auth, no cloud call
  *   GET  /schema                   the trail spec JSON Schema
  *   GET  /trails                   DescribeTrails (with Status)
- *   POST /trails[?dryRun=true]     ensure a spec: 201 when created, 200 otherwise (dryRun: the plan)
+ *   POST /trails[?dryRun=true]     ensure a spec: 201 when created, 200 otherwise (dryRun: the plan; 403/409 with the plan when the policy refuses it)
  *   GET  /trails/{name}            the trail, its Status, IsLogging and last delivery errors
  *   POST /trails/{name}/logging    StartLogging
  *
@@ -13,18 +13,24 @@
  * request's deadline, so one throttled call does not become a user-facing error.
  *
  * Every route but /healthz needs `Authorization: Bearer <token>` (constant-time digest match)
- * unless TRAIL_HTTP_AUTH=fc; nothing reaches the cloud before that check. `x-trail-account-id`
- * (or ?accountId=) works in a member account through AssumeRole, only for the accounts
- * TRAIL_HTTP_ACCOUNTS allows (default none: 403 AccountNotAllowed, no cloud call). Errors are the
- * ActionTrail envelope {RequestId, Code, Message[, Errors]} with the documented status; never a
- * stack trace.
+ * unless TRAIL_HTTP_AUTH=fc; nothing reaches the cloud before that check. The token names the
+ * caller: on every log line of the request, in audit records, and in the STS session name
+ * (trail-selfservice-<caller>). `x-trail-account-id` (or ?accountId=) works in a member account
+ * through AssumeRole, only for the accounts TRAIL_HTTP_ACCOUNTS allows (default none: 403
+ * AccountNotAllowed, no cloud call); a role that cannot be assumed answers the same. Query
+ * parameters a route does not define are 400 InvalidQueryParameter before any cloud call. POST
+ * /trails applies the guardrail policy (shared/core/guardrails.ts, through ensureTrail): 403
+ * PolicyViolation / 409 ProtectedTrail, nothing written. Errors are the ActionTrail envelope
+ * {RequestId, Code, Message[, Errors (first 20), ErrorCount]} with the documented status; never a
+ * stack trace nor a cloud service's own message; throttling 429 and unavailability 503 carry
+ * Retry-After.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createCloud } from '../cloud';
 import { loadBaseline, loadPolicy, tokenDigest, type Config } from '../platform/config';
 import { ProvisionError } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
-import { ensureTrail } from '../core/provisioner';
+import { ensureTrail, type AuditRecord } from '../core/provisioner';
 import { policyError } from '../core/guardrails';
 import { retrier, type Call } from '../core/retry';
 import { trailSpecSchema } from '../core/schema';
@@ -289,8 +295,28 @@ const routes: Array<{ path: string; pattern: RegExp; query: Record<string, reado
     methods: {
       POST: async (req, deps, [name]) => {
         const cloud = cloudFor(req, deps);
-        // StartLogging is idempotent (a logging trail stays logging), so retrying it is safe.
+        // StartLogging is idempotent (a logging trail stays logging), so retrying it is safe. It
+        // only ever strengthens a trail, so the guardrail policy has nothing to refuse here.
         const started = await retrying(deps)('actiontrail:StartLogging', () => cloud.actiontrail.startLogging(name!));
+        const record: AuditRecord = {
+          time: new Date().toISOString(),
+          caller: deps.caller ?? 'anonymous',
+          callerKind: 'selfservice',
+          accountId: cloud.accountId,
+          region: cloud.region,
+          trail: name!,
+          action: 'StartLogging',
+          requestId: started.RequestId,
+          // The state before is not read (the route makes one call); after it, the trail logs.
+          before: {},
+          after: { Status: 'Enable' },
+        };
+        deps.logger?.info('audit', { audit: record });
+        try {
+          await auditSink(deps.config, { credentials: deps.credentials, env: deps.env, logger: deps.logger, deadline: deps.deadline })?.(record);
+        } catch (e) {
+          deps.logger?.error('audit record not stored', { action: 'StartLogging', error: e instanceof ProvisionError ? { code: e.code, message: e.message } : String(e) });
+        }
         return json(200, { RequestId: started.RequestId || req.requestId, Name: name });
       },
     },
