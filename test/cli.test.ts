@@ -205,4 +205,25 @@ describe('trail-provisioner CLI', () => {
     expect(JSON.parse(result.stdout).results[0]).toMatchObject({ name: 'cli-trail-child', ok: true, done: ['CreateTrail', 'StartLogging'], isLogging: true });
     expect(trailOf(MGMT, 'cli-trail-child')?.Status).toBe('Enable');
   });
+  it('the guardrail policy holds for the CLI: plan shows the violations, apply refuses them with no write', async () => {
+    const spec = { Name: 'cli-guarded', OssBucketName: BUCKET, OssKeyPrefix: 'guarded', EventRW: 'All' };
+    expect((await run(['apply', specFile('guarded.json', spec), '--json'])).code).toBe(0);
+    const weaker = specFile('weaker.json', { ...spec, EventRW: 'Read' });
+    const from = emu.world.calls.length;
+    const plan = await run(['plan', weaker]);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toMatch(/FAILED PolicyViolation/);
+    expect(plan.stdout).toContain('no-lowering-event-rw');
+    const apply = await run(['apply', weaker]);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toMatch(/PolicyViolation/);
+    // The baseline's names are protected from the CLI too; a policy floor applies as well.
+    const baseline = JSON.stringify([{ ...spec, Name: 'cli-baseline' }]);
+    const squat = await run(['apply', specFile('squat.json', { ...spec, Name: 'cli-baseline', OssKeyPrefix: 'other-prefix' })], { env: { ...env, TRAIL_BASELINE: baseline } });
+    expect(squat.stdout).toMatch(/ProtectedTrail/);
+    const floor = await run(['apply', specFile('floor.json', { ...spec, Name: 'cli-floor', EventRW: 'Write' })], { env: { ...env, TRAIL_POLICY: '{"floors":{"EventRW":"All"}}' } });
+    expect(floor.stdout).toMatch(/PolicyViolation/);
+    expect(callsSince(emu, from).filter((c) => WRITES.test(c))).toEqual([]);
+    expect(trailOf(MGMT, 'cli-guarded')).toMatchObject({ EventRW: 'All' });
+  });
 });

@@ -370,5 +370,7 @@ describe('buildAll', () => {
     } finally {
       await emu.close();
     }
-  });
+    // Three cold bundles each load every SDK chunk on first use: on a loaded CI machine that alone
+    // can take most of the default 30 s.
+  }, 120_000);
 });
