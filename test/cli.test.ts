@@ -57,7 +57,15 @@ beforeAll(async () => {
   emu = await startWorld(seed);
   dir = mkdtempSync(path.join(tmpdir(), 'trail-cli-'));
   const k = keyFor(MGMT);
-  env = { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, ALIBABA_CLOUD_ACCESS_KEY_ID: k.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: k.accessKeySecret };
+  env = {
+    TRAIL_EMULATOR_URL: emu.url,
+    TRAIL_REGION: REGION,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: k.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: k.accessKeySecret,
+    // The members deliver to the management account's bucket: a destination in another account
+    // needs the guardrail policy's say-so.
+    TRAIL_POLICY: JSON.stringify({ destinations: { oss: [BUCKET] } }),
+  };
 });
 
 afterAll(async () => {
@@ -223,7 +231,13 @@ describe('trail-provisioner CLI', () => {
     expect(squat.stdout).toMatch(/ProtectedTrail/);
     const floor = await run(['apply', specFile('floor.json', { ...spec, Name: 'cli-floor', EventRW: 'Write' })], { env: { ...env, TRAIL_POLICY: '{"floors":{"EventRW":"All"}}' } });
     expect(floor.stdout).toMatch(/PolicyViolation/);
+    // Without the policy listing it, the management account's bucket is refused in a member.
+    const { TRAIL_POLICY: _listed, ...unlisted } = env;
+    const cross = await run(['apply', specFile('cross.json', { ...spec, Name: 'cli-cross' }), '--account', MEMBER_A], { env: unlisted });
+    expect(cross.code).toBe(1);
+    expect(cross.stdout).toMatch(/PolicyViolation.*cross-account-destination/);
     expect(callsSince(emu, from).filter((c) => WRITES.test(c))).toEqual([]);
     expect(trailOf(MGMT, 'cli-guarded')).toMatchObject({ EventRW: 'All' });
+    expect(trailOf(MEMBER_A, 'cli-cross')).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ import { GENERATED_POLICY_VALIDATOR, policyValidatorSource } from '../scripts/ge
 import {
   DEFAULT_POLICY,
   RULES,
+  evaluateDestinations,
   evaluateExisting,
   evaluateSpec,
   globMatch,
@@ -142,6 +143,16 @@ describe('rules', () => {
     expect(evaluateSpec({ Name: 'team-trail', OssBucketName: 'audit-1', OssWriteRoleArn: `acs:ram::${OTHER}:role/central-writer` }, g, ACCT)).toEqual([]);
     expect(ids(evaluateSpec({ Name: 'team-trail', OssBucketName: 'audit-1', OssWriteRoleArn: `acs:ram::${OTHER}:role/other` }, g, ACCT))).toEqual([RULES.allowedWriteRoles]);
     expect(evaluateSpec({ Name: 'team-trail', SlsProjectArn: `acs:log:cn-hangzhou:${OTHER}:project/audit-x` }, guard('vending', { destinations: { crossAccount: true } }), ACCT)).toEqual([]);
+  });
+
+  it('an OSS bucket the account cannot read (another account\'s) only with destinations.crossAccount or listed', () => {
+    const spec: TrailSpec = { Name: 'team-trail', OssBucketName: 'central' };
+    const denied = [{ kind: 'oss', name: 'central', result: 'denied' }];
+    expect(ids(evaluateDestinations(spec, denied, guard('vending'), ACCT))).toEqual([RULES.crossAccountDestination]);
+    expect(evaluateDestinations(spec, [{ kind: 'oss', name: 'central', result: 'exists' }], guard('vending'), ACCT)).toEqual([]);
+    expect(evaluateDestinations(spec, denied, guard('vending', { destinations: { crossAccount: true } }), ACCT)).toEqual([]);
+    expect(evaluateDestinations(spec, denied, guard('vending', { destinations: { oss: ['cent*'] } }), ACCT)).toEqual([]);
+    expect(evaluateDestinations(BASE, [{ kind: 'oss', name: BASE.OssBucketName!, result: 'denied' }], guard('remediation'), ACCT)).toEqual([]);
   });
 
   it('organization trails: never from self-service unless organizationTrails.selfService', () => {

@@ -158,6 +158,10 @@ describe('a hostile self-service caller cannot weaken a trail', () => {
     expect(role.body.Errors).toEqual([expect.objectContaining({ ruleId: 'allowed-write-roles', pointer: '/OssWriteRoleArn' })]);
     const sls = await refused({ path: '/trails', body: { ...base, SlsProjectArn: `acs:log:${FN_REGION}:${MEMBER}:project/flows-audit-${MEMBER}` } }, 403, 'PolicyViolation');
     expect(sls.body.Errors).toEqual([expect.objectContaining({ ruleId: 'cross-account-destination', pointer: '/SlsProjectArn' })]);
+    // Another account's OSS bucket (the member cannot read it): refused after the read-only preflight, before any write.
+    const oss = await refused({ path: '/trails', body: { ...base, OssBucketName: BASELINE.OssBucketName }, accountId: MEMBER }, 403, 'PolicyViolation');
+    expect(oss.body.Errors).toEqual([expect.objectContaining({ ruleId: 'cross-account-destination', pointer: '/OssBucketName' })]);
+    expect(trail(MEMBER, 'cross-trail')).toBeUndefined();
     // Allowed destinations by pattern.
     const policy = JSON.stringify({ destinations: { oss: ['flows-audit-*'] } });
     const bucket = await refused({ path: '/trails', body: { ...base, OssBucketName: BASELINE.OssBucketName } }, 403, 'PolicyViolation', { TRAIL_POLICY: policy });

@@ -289,6 +289,27 @@ export function evaluateSpec(spec: TrailSpec, guard: Guard, accountId: string | 
   return out;
 }
 
+/**
+ * The rule that needs the destination checks (preflight, before any write): an OSS bucket the
+ * trail's account cannot read ('denied': another account's bucket) is a destination in another
+ * account, allowed only by destinations.crossAccount or when destinations.oss lists it.
+ */
+export function evaluateDestinations(spec: TrailSpec, checks: ReadonlyArray<{ kind: string; name: string; result: string }>, guard: Guard, accountId: string | undefined): Violation[] {
+  if (isBaselineSpec(spec, guard.baseline)) return [];
+  const d = guard.policy.destinations ?? {};
+  const listed = destinationLists(guard.policy, accountId).oss;
+  const out: Violation[] = [];
+  for (const c of checks) {
+    if (c.kind !== 'oss' || c.result !== 'denied' || d.crossAccount || (listed && anyMatch(listed, c.name))) continue;
+    out.push({
+      ruleId: RULES.crossAccountDestination,
+      pointer: '/OssBucketName',
+      message: `OSS bucket ${c.name} belongs to another account (this account cannot read it); the policy allows it only through destinations.crossAccount or destinations.oss.`,
+    });
+  }
+  return out;
+}
+
 const DESTINATIONS = [
   { field: 'OssBucketName', label: 'OSS' },
   { field: 'SlsProjectArn', label: 'SLS' },

@@ -13,7 +13,7 @@
  * (it classifies as not-logging).
  */
 import { ProvisionError, publicMessage } from './errors';
-import { DEFAULT_GUARD, evaluateExisting, evaluateSpec, policyError, type Guard, type Violation } from './guardrails';
+import { DEFAULT_GUARD, evaluateDestinations, evaluateExisting, evaluateSpec, policyError, type Guard, type Violation } from './guardrails';
 import { silentLogger, type Logger } from '../platform/log';
 import { plan as makePlan, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
@@ -212,6 +212,8 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
   if (plan.actions.includes('CreateTrail') || plan.actions.includes('UpdateTrail')) {
     step('preflight');
     result.destinations = await preflight(plan.desired, cloud, call);
+    violations.push(...evaluateDestinations(spec, result.destinations, guard, cloud.accountId));
+    if (violations.length > 0) throw refuse();
   }
 
   if (plan.actions.includes('CreateTrail')) {
