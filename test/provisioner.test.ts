@@ -227,6 +227,18 @@ describe('ensureTrail', () => {
     expect(writes(callsSince(emu, from))).toEqual([]);
   });
 
+  it('with no guard given, the safe defaults apply in the core: an organization trail is protected before any cloud call; a dry run lists the violation', async () => {
+    const cloud = cloudFor(emu, MGMT);
+    const spec = { Name: 'default-org', IsOrganizationTrail: true, OssBucketName: `audit-${MGMT}` };
+    const from = emu.world.calls.length;
+    const err = await expectCode(ensureTrail(spec, cloud, fast), 'ProtectedTrail', 409);
+    expect(err.fields).toEqual([expect.objectContaining({ ruleId: 'protected-trail', pointer: '/Name' })]);
+    expect(callsSince(emu, from)).toEqual([]);
+    const plan = await ensureTrail(spec, cloud, { ...fast, dryRun: true });
+    expect(plan).toMatchObject({ dryRun: true, classification: 'missing', planned: ['CreateTrail', 'StartLogging'], done: [], violations: [expect.objectContaining({ ruleId: 'protected-trail' })] });
+    expect(writes(callsSince(emu, from))).toEqual([]);
+  });
+
   it('a member account cannot create an organization trail (NotAllowCreateOrganizationTrail), and nothing is left behind', async () => {
     const cloud = cloudFor(emu, MEMBER_A);
     await expectCode(ensureTrail({ Name: 'member-org', IsOrganizationTrail: true, OssBucketName: `audit-${MEMBER_A}` }, cloud, orgAllowed), 'NotAllowCreateOrganizationTrail', 400);
