@@ -175,3 +175,19 @@ describe('rules', () => {
     expect([p.code, p.status]).toEqual(['PolicyViolation', 403]);
   });
 });
+
+describe('answers never carry a cloud service\'s own message', () => {
+  it('an SDK error keeps its code but shows the catalogued (or a generic) message; wrapping keeps that', async () => {
+    const { fromSdkError } = await import('../shared/cloud/sdk-error');
+    const leak = 'code: 404, The specified Role not exists. request id: X https://sts.cn-hangzhou.aliyuncs.com/?RoleArn=acs:ram::123:role/secret&RoleSessionName=x';
+    const known = fromSdkError({ code: 'BucketDoesNotExistException', statusCode: 404, message: leak });
+    expect(known.message).toContain('RoleArn');
+    expect(known.toEnvelope('r').Message).toBe('The specified OSS bucket does not exist.');
+    const unknown = fromSdkError({ code: 'EntityNotExist.Role', statusCode: 404, message: leak });
+    expect(unknown.toEnvelope('r').Message).toBe('The cloud service refused the request (EntityNotExist.Role).');
+    const wrapped = new ProvisionError({ code: unknown.code, message: `${unknown.message} (gave up)`, cause: unknown });
+    expect(JSON.stringify(wrapped.toEnvelope('r'))).not.toMatch(/https?:|acs:ram|RoleArn/);
+    // The project's own messages (naming the caller's own input) are kept.
+    expect(new ProvisionError({ code: 'BucketDoesNotExistException', message: 'The specified OSS bucket does not exist: mine.' }).toEnvelope('r').Message).toContain('mine');
+  });
+});
