@@ -179,7 +179,7 @@ describe('rules', () => {
 describe('answers never carry a cloud service\'s own message', () => {
   it('an SDK error keeps its code but shows the catalogued (or a generic) message; wrapping keeps that', async () => {
     const { fromSdkError } = await import('../shared/cloud/sdk-error');
-    const leak = 'code: 404, The specified Role not exists. request id: X https://sts.cn-hangzhou.aliyuncs.com/?RoleArn=acs:ram::123:role/secret&RoleSessionName=x';
+    const leak = 'code: 404, The specified Role not exists: https://sts.cn-hangzhou.aliyuncs.com/?RoleArn=acs:ram::123:role/secret&RoleSessionName=x request id: X';
     const known = fromSdkError({ code: 'BucketDoesNotExistException', statusCode: 404, message: leak });
     expect(known.message).toContain('RoleArn');
     expect(known.toEnvelope('r').Message).toBe('The specified OSS bucket does not exist.');
