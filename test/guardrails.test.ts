@@ -110,6 +110,14 @@ describe('rules', () => {
     expect(ids(evaluateExisting({ Name: 'team-trail', OssBucketName: 'b', EventRW: 'All' }, record({ IsOrganizationTrail: true }), guard('vending')))).toContain(RULES.protectedTrail);
   });
 
+  it('a baseline trail\'s bucket and prefix cannot be taken by another trail (it would block the baseline: RepeatOssBucket)', () => {
+    const squat: TrailSpec = { Name: 'squatter', OssBucketName: BASE.OssBucketName, OssKeyPrefix: BASE.OssKeyPrefix, EventRW: 'All' };
+    expect(ids(evaluateSpec(squat, guard('selfservice'), ACCT))).toEqual([RULES.protectedDestination]);
+    expect(evaluateSpec({ ...squat, OssKeyPrefix: 'other-prefix' }, guard('selfservice'), ACCT)).toEqual([]);
+    expect(policyError('squatter', evaluateSpec(squat, guard('vending'), ACCT)).code).toBe('ProtectedTrail');
+    expect(evaluateSpec(squat, guard('vending', { protectedTrails: { baseline: false } }), ACCT)).toEqual([]);
+  });
+
   it('floors: absolute minimums for every spec, the baseline\'s too', () => {
     const policy: GuardrailPolicy = { floors: { EventRW: 'All', TrailRegion: 'All' } };
     expect(ids(evaluateSpec({ Name: 'team-trail', OssBucketName: 'b', TrailRegion: 'cn-hangzhou' }, guard('cli', policy), ACCT))).toEqual([RULES.floorEventRW, RULES.floorTrailRegion]);

@@ -129,6 +129,11 @@ describe('a hostile self-service caller cannot weaken a trail', () => {
 
   it('the squat that made the weakening permanent (a second trail on the baseline bucket and prefix) cannot be set up: the baseline keeps its prefix', async () => {
     await refused({ path: '/trails', body: { ...BASELINE, OssKeyPrefix: 'moved-away' } }, 409, 'ProtectedTrail');
+    // Nor squatted ahead of time under another name, in an account the baseline has not reached yet.
+    const from = emu.world.calls.length;
+    const squat = await refused({ path: '/trails', body: { Name: 'squatter-trail', OssBucketName: BASELINE.OssBucketName, OssKeyPrefix: BASELINE.OssKeyPrefix, EventRW: 'All' }, accountId: FN_MEMBERS[1] }, 409, 'ProtectedTrail');
+    expect(squat.body.Errors).toEqual([expect.objectContaining({ ruleId: 'protected-destination', pointer: '/OssKeyPrefix' })]);
+    expect(emu.world.calls.slice(from).filter((c) => c.service === 'actiontrail')).toEqual([]);
     // With the baseline untouched, remediation stays green run after run.
     const report = await invokeRemediation(emu, logger, { TRAIL_ACCOUNTS: FN_MGMT });
     expect(report.failed).toEqual([]);

@@ -83,6 +83,7 @@ export interface Violation {
 /** Rule ids (documented in the README and docs/openapi.yaml). */
 export const RULES = {
   protectedTrail: 'protected-trail',
+  protectedDestination: 'protected-destination',
   organizationTrailSelfService: 'organization-trail-self-service',
   floorEventRW: 'floor-event-rw',
   floorTrailRegion: 'floor-trail-region',
@@ -243,6 +244,18 @@ export function evaluateSpec(spec: TrailSpec, guard: Guard, accountId: string | 
   const own = isBaselineSpec(spec, baseline);
   const isOrg = Boolean(spec.IsOrganizationTrail);
   if (!own && isProtectedTrail(policy, baseline, spec.Name, isOrg)) out.push(protectedViolation(spec.Name));
+  // Another trail on a baseline trail's bucket and prefix would make ActionTrail refuse the baseline
+  // trail there (RepeatOssBucket) on every run from then on: the squat is refused like the trail.
+  const squatted = !own && (policy.protectedTrails?.baseline ?? true) && spec.OssBucketName
+    ? baseline.find((b) => b.Name !== spec.Name && b.OssBucketName === spec.OssBucketName && (b.OssKeyPrefix ?? '') === (spec.OssKeyPrefix ?? ''))
+    : undefined;
+  if (squatted) {
+    out.push({
+      ruleId: RULES.protectedDestination,
+      pointer: '/OssKeyPrefix',
+      message: `OSS bucket ${spec.OssBucketName} with this prefix is where baseline trail "${squatted.Name}" delivers; another trail there would block it (RepeatOssBucket). Use another prefix.`,
+    });
+  }
   if (caller.kind === 'selfservice' && isOrg && !policy.organizationTrails?.selfService) {
     out.push({ ruleId: RULES.organizationTrailSelfService, pointer: '/IsOrganizationTrail', message: 'Self-service may not create or change organization trails (organizationTrails.selfService).' });
   }
@@ -356,7 +369,7 @@ export function evaluateExisting(spec: TrailSpec, existing: TrailRecord, guard: 
 
 /** The error refusing a spec: 409 ProtectedTrail when a protected trail is involved, else 403 PolicyViolation. */
 export function policyError(name: string, violations: readonly Violation[]): ProvisionError {
-  const isProtected = violations.some((v) => v.ruleId === RULES.protectedTrail);
+  const isProtected = violations.some((v) => v.ruleId === RULES.protectedTrail || v.ruleId === RULES.protectedDestination);
   const rules = [...new Set(violations.map((v) => v.ruleId))].join(', ');
   return new ProvisionError({
     code: isProtected ? 'ProtectedTrail' : 'PolicyViolation',
