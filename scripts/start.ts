@@ -132,7 +132,7 @@ async function main(): Promise<void> {
   say(`  curl -s ${api}/healthz`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/trails`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/trails/demo-trail`);
-  say(`  curl -s -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"Name":"my-new-trail","OssBucketName":"audit-log-demo"}' '${api}/trails?dryRun=true'`);
+  say(`  curl -s -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"Name":"my-new-trail","OssBucketName":"audit-log-demo","EventRW":"All"}' '${api}/trails?dryRun=true'`);
   say(`  curl -s -X POST -H 'Authorization: Bearer ${token}' ${api}/trails/demo-trail/logging`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/schema`);
   const stop = () => {
