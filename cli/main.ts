@@ -18,13 +18,14 @@ import { defaultCredentials, staticCredentials } from '../shared/cloud/credentia
 import { createResourceManagerClient } from '../shared/cloud/resourcemanager';
 import { createStsClient } from '../shared/cloud/sts';
 import { mapSettled } from '../shared/core/concurrency';
-import { loadConfig, type Config } from '../shared/platform/config';
+import { loadBaseline, loadConfig, loadPolicy, type Config } from '../shared/platform/config';
 import { ProvisionError } from '../shared/core/errors';
 import { plan as makePlan } from '../shared/core/planner';
 import { ensureValidTrail } from '../shared/core/provisioner';
 import { validateSpec, validateSpecs } from '../shared/core/schema';
 import { errorSummary } from '../shared/core/errors';
-import { memberCredentials } from '../shared/platform/accounts';
+import { memberCredentials, roleSessionName } from '../shared/platform/accounts';
+import { policyError, type Guard } from '../shared/core/guardrails';
 import type { Cloud, CredentialsProvider } from '../shared/cloud/types';
 import type { TrailSpec } from '../shared/core/spec';
 import { HELP, parseCli, UsageError, type CliOptions } from './args';
@@ -92,11 +93,12 @@ async function targets(o: CliOptions, config: Config, base: CredentialsProvider,
   } else {
     ids = o.accounts.length > 0 ? o.accounts : [self];
   }
-  return ids.map((accountId) => ({ accountId, credentials: accountId === self ? base : memberCredentials(config, base, accountId, env, 'trail-cli') }));
+  return ids.map((accountId) => ({ accountId, credentials: accountId === self ? base : memberCredentials(config, base, accountId, env, roleSessionName('cli')) }));
 }
 
-async function applyOne(o: CliOptions, spec: TrailSpec, cloud: Cloud, accountId: string, onStep: (s: string) => void): Promise<ResultRow> {
-  const r = await ensureValidTrail(spec, cloud, { dryRun: o.command === 'plan', onStep: (s) => onStep(s.step) });
+async function applyOne(o: CliOptions, spec: TrailSpec, cloud: Cloud, accountId: string, onStep: (s: string) => void, guard?: Guard): Promise<ResultRow> {
+  const r = await ensureValidTrail(spec, cloud, { dryRun: o.command === 'plan', onStep: (s) => onStep(s.step), guard });
+  const refused = r.violations && r.violations.length > 0 ? { ok: false, error: errorSummary(policyError(spec.Name, r.violations)) } : {};
   return {
     accountId,
     region: cloud.region,
@@ -109,6 +111,7 @@ async function applyOne(o: CliOptions, spec: TrailSpec, cloud: Cloud, accountId:
     trailStatus: r.trail?.Status,
     isLogging: r.dryRun ? (r.trail ? r.trail.Status === 'Enable' : undefined) : r.status?.IsLogging,
     latestDeliveryError: r.status?.LatestDeliveryError,
+    ...refused,
   };
 }
 
@@ -173,6 +176,19 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return EXIT_FAILED;
   }
 
+  // The guardrail policy and the baseline hold for the CLI as for every trigger.
+  let guard: Guard;
+  try {
+    const home = { region: config.region, credentials: base, env };
+    const [baseline, policy] = await Promise.all([loadBaseline(config, home, io.cwd), loadPolicy(config, home, io.cwd)]);
+    guard = { policy, baseline, caller: { kind: 'cli', name: 'cli' } };
+  } catch (e) {
+    const s = errorSummary(e);
+    progress.line(`trail-provisioner: cannot load the baseline or the guardrail policy: ${s.Code}: ${s.Message}`);
+    if (o.json) io.stdout.write(formatJson(o.command, config.region, []));
+    return EXIT_FAILED;
+  }
+
   const total = accounts.length * specs.length;
   let finished = 0;
   const settled = await mapSettled(accounts, config.concurrency, async ({ accountId, credentials }) => {
@@ -185,7 +201,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         row =
           o.command === 'status'
             ? await statusOne(spec, cloud, accountId)
-            : await applyOne(o, spec, cloud, accountId, (step) => progress.status(`[${finished}/${total}] ${label}: ${step}…`));
+            : await applyOne(o, spec, cloud, accountId, (step) => progress.status(`[${finished}/${total}] ${label}: ${step}…`), guard);
       } catch (e) {
         row = { accountId, region: config.region, name: spec.Name, ok: false, planned: [], done: [], drift: [], error: errorSummary(e) };
       }

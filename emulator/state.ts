@@ -111,6 +111,8 @@ export interface EmuAccessKey {
   /** STS sessions only. */
   securityToken?: string;
   assumedRoleArn?: string;
+  /** STS sessions: the RoleSessionName it was assumed with (the real STS shows it in the session's ARN and in ActionTrail events). */
+  sessionName?: string;
   expiration?: string;
 }
 

@@ -230,6 +230,8 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
   // Vending checks that an event's account is a member of the Resource Directory before acting on it.
   if (duties.vends && config.vendingAccounts.kind === 'rd') s.push({ Effect: 'Allow', Action: ['resourcemanager:GetAccount'], Resource: ['*'] });
   if (config.baseline.kind === 'oss') s.push({ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${config.baseline.bucket}/${config.baseline.key}`] });
+  if (config.policy.kind === 'oss') s.push({ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${config.policy.bucket}/${config.policy.key}`] });
+  if (config.auditOss) s.push({ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${config.auditOss.bucket}/${config.auditOss.prefix ? `${config.auditOss.prefix}/` : ''}*`] });
   if (config.reportOss) {
     s.push({ Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:*:${config.reportOss.bucket}/${config.reportOss.prefix ? `${config.reportOss.prefix}/` : ''}*`] });
     s.push({ Effect: 'Allow', Action: ['oss:ListObjects'], Resource: [`acs:oss:*:*:${config.reportOss.bucket}`] });

@@ -5,7 +5,8 @@
  *    account and two members, an OSS bucket, an SLS project, a MaxCompute project);
  * 2. serves the self-service HTTP API on localhost (the same handler FC runs);
  * 3. provisions an example spec through that API, end to end (validate → preflight →
- *    CreateTrail → StartLogging → verify), then shows the trail;
+ *    CreateTrail → StartLogging → verify), then shows the trail, a bad spec, and a weakening the
+ *    demo guardrail policy (examples/guardrails/policy.json) refuses with no write;
  * 4. runs the account-vending trigger for a member account (STS AssumeRole) and the
  *    compliance timer over the whole Resource Directory;
  * 5. keeps serving, printing curl commands, until Ctrl-C (`--once` exits after step 4).
@@ -47,7 +48,10 @@ async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = {
     TRAIL_EMULATOR_URL: emu.url,
     TRAIL_REGION: region,
-    TRAIL_HTTP_TOKENS: token,
+    // A named token: "demo" is the caller on every log line, in audit records and STS session names.
+    TRAIL_HTTP_TOKENS: `demo:${token}`,
+    // The demo guardrail policy (floors EventRW=All and TrailRegion=All, audit-* destinations only, …).
+    TRAIL_POLICY: readFileSync(path.join(ROOT, 'examples/guardrails/policy.json'), 'utf8'),
     // The demo API works in member accounts too (x-trail-account-id); deployments default to none.
     TRAIL_HTTP_ACCOUNTS: '*',
     TRAIL_ACCOUNTS: 'rd',
@@ -88,6 +92,14 @@ async function main(): Promise<void> {
   const bad = await fetch(`${api}/trails`, { method: 'POST', headers: auth, body: JSON.stringify({ Name: 'X', OssKeyPrefix: '1' }) });
   const badBody = (await bad.json()) as { Code: string; Errors?: Array<{ pointer: string; rule: string }> };
   say(`  a bad spec ← ${bad.status} ${badBody.Code}: ${(badBody.Errors ?? []).map((e) => `${e.pointer || '(document)'} (${e.rule})`).join(', ')}`);
+  // The guardrail policy: a valid spec that would weaken the trail is refused before any write.
+  const writesBefore = emu.world.calls.filter((c) => /Create|Update|Start|Stop|Delete|Put/.test(c.action)).length;
+  const weak = await fetch(`${api}/trails`, { method: 'POST', headers: auth, body: JSON.stringify({ ...spec, EventRW: 'Read' }) });
+  const weakBody = (await weak.json()) as { Code: string; Errors?: Array<{ pointer: string; ruleId?: string }> };
+  const writesAfter = emu.world.calls.filter((c) => /Create|Update|Start|Stop|Delete|Put/.test(c.action)).length;
+  say(
+    `  a weakening (EventRW All → Read) ← ${weak.status} ${weakBody.Code}: ${(weakBody.Errors ?? []).map((e) => `${e.pointer} (${e.ruleId})`).join(', ')}; ${writesAfter - writesBefore} writes`,
+  );
 
   // 2. Account vending: a new member account gets its baseline trail via STS AssumeRole.
   const vendingEvent = {
@@ -120,7 +132,7 @@ async function main(): Promise<void> {
   say(`  curl -s ${api}/healthz`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/trails`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/trails/demo-trail`);
-  say(`  curl -s -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"Name":"my-new-trail","OssBucketName":"audit-log-demo"}' '${api}/trails?dryRun=true'`);
+  say(`  curl -s -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"Name":"my-new-trail","OssBucketName":"audit-log-demo","EventRW":"All"}' '${api}/trails?dryRun=true'`);
   say(`  curl -s -X POST -H 'Authorization: Bearer ${token}' ${api}/trails/demo-trail/logging`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/schema`);
   const stop = () => {

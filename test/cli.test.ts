@@ -57,7 +57,15 @@ beforeAll(async () => {
   emu = await startWorld(seed);
   dir = mkdtempSync(path.join(tmpdir(), 'trail-cli-'));
   const k = keyFor(MGMT);
-  env = { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, ALIBABA_CLOUD_ACCESS_KEY_ID: k.accessKeyId, ALIBABA_CLOUD_ACCESS_KEY_SECRET: k.accessKeySecret };
+  env = {
+    TRAIL_EMULATOR_URL: emu.url,
+    TRAIL_REGION: REGION,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: k.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: k.accessKeySecret,
+    // The members deliver to the management account's bucket: a destination in another account
+    // needs the guardrail policy's say-so.
+    TRAIL_POLICY: JSON.stringify({ destinations: { oss: [BUCKET] } }),
+  };
 });
 
 afterAll(async () => {
@@ -204,5 +212,32 @@ describe('trail-provisioner CLI', () => {
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).results[0]).toMatchObject({ name: 'cli-trail-child', ok: true, done: ['CreateTrail', 'StartLogging'], isLogging: true });
     expect(trailOf(MGMT, 'cli-trail-child')?.Status).toBe('Enable');
+  });
+  it('the guardrail policy holds for the CLI: plan shows the violations, apply refuses them with no write', async () => {
+    const spec = { Name: 'cli-guarded', OssBucketName: BUCKET, OssKeyPrefix: 'guarded', EventRW: 'All' };
+    expect((await run(['apply', specFile('guarded.json', spec), '--json'])).code).toBe(0);
+    const weaker = specFile('weaker.json', { ...spec, EventRW: 'Read' });
+    const from = emu.world.calls.length;
+    const plan = await run(['plan', weaker]);
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toMatch(/FAILED PolicyViolation/);
+    expect(plan.stdout).toContain('no-lowering-event-rw');
+    const apply = await run(['apply', weaker]);
+    expect(apply.code).toBe(1);
+    expect(apply.stdout).toMatch(/PolicyViolation/);
+    // The baseline's names are protected from the CLI too; a policy floor applies as well.
+    const baseline = JSON.stringify([{ ...spec, Name: 'cli-baseline' }]);
+    const squat = await run(['apply', specFile('squat.json', { ...spec, Name: 'cli-baseline', OssKeyPrefix: 'other-prefix' })], { env: { ...env, TRAIL_BASELINE: baseline } });
+    expect(squat.stdout).toMatch(/ProtectedTrail/);
+    const floor = await run(['apply', specFile('floor.json', { ...spec, Name: 'cli-floor', EventRW: 'Write' })], { env: { ...env, TRAIL_POLICY: '{"floors":{"EventRW":"All"}}' } });
+    expect(floor.stdout).toMatch(/PolicyViolation/);
+    // Without the policy listing it, the management account's bucket is refused in a member.
+    const { TRAIL_POLICY: _listed, ...unlisted } = env;
+    const cross = await run(['apply', specFile('cross.json', { ...spec, Name: 'cli-cross' }), '--account', MEMBER_A], { env: unlisted });
+    expect(cross.code).toBe(1);
+    expect(cross.stdout).toMatch(/PolicyViolation.*cross-account-destination/);
+    expect(callsSince(emu, from).filter((c) => WRITES.test(c))).toEqual([]);
+    expect(trailOf(MGMT, 'cli-guarded')).toMatchObject({ EventRW: 'All' });
+    expect(trailOf(MEMBER_A, 'cli-cross')).toBeUndefined();
   });
 });

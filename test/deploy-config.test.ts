@@ -232,8 +232,10 @@ describe('s.yaml as rendered by `s preview`', () => {
       expect(bytes, `${name} environment size`).toBeLessThanOrEqual(4096);
       const config = loadConfig(env);
       expect(config.region).toBe(propsOf(rendered, name)['region']);
-      // Self-service never applies the baseline (its callers send their specs).
-      expect(config.baseline.kind).toBe(name === 'selfservice' ? 'none' : 'inline');
+      // Every function knows the baseline: vending and remediation apply it, self-service needs its
+      // names and destinations to refuse protected trails (guardrails).
+      expect(config.baseline.kind).toBe('inline');
+      expect(config.policy.kind).toBe('inline');
     }
     const remediation = loadConfig(propsOf(rendered, 'remediation')['environmentVariables']);
     expect(remediation.accounts).toEqual({ kind: 'rd' });

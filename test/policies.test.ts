@@ -216,7 +216,7 @@ describe('RAM policies against the calls each function makes', () => {
     expect(actions('selfservice')).toEqual(
       [
         'actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail',
-        'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'ram:GetRole', 'sts:AssumeRole',
+        'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'oss:GetObject', 'ram:GetRole', 'sts:AssumeRole',
       ].sort(),
     );
     expect(actions('remediation')).toEqual(

@@ -16,6 +16,8 @@ afterAll(async () => {
 });
 
 const fast = { retry: { baseMs: 5, capMs: 20, consistencyWindowMs: 0 } };
+/** Organization trails are protected by default (guardrails); these tests are about ActionTrail's own rules for them. */
+const orgAllowed = { ...fast, guard: { policy: { protectedTrails: { baseline: false, organizationTrails: false } }, baseline: [], caller: { kind: 'cli' as const, name: 'test' } } };
 const writer = (acct: string) => `acs:ram::${acct}:role/actiontrail-writer`;
 const trailOf = (acct: string, name: string) => emu.world.accounts.get(acct)!.trails.find((t) => t.Name === name);
 const writes = (calls: string[]) => calls.filter((c) => /CreateTrail|UpdateTrail|StartLogging|StopLogging|DeleteTrail/.test(c));
@@ -212,22 +214,34 @@ describe('ensureTrail', () => {
   it('creates an organization trail from the management account, and re-running it is a no-op', async () => {
     const cloud = cloudFor(emu, MGMT);
     const spec = { Name: 'org-trail', IsOrganizationTrail: true, OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'org-audit' };
-    const r = await ensureTrail(spec, cloud, fast);
+    const r = await ensureTrail(spec, cloud, orgAllowed);
     expect(r.done).toEqual(['CreateTrail', 'StartLogging']);
     expect(r.status?.IsLogging).toBe(true);
     expect(trailOf(MGMT, 'org-trail')).toMatchObject({ IsOrganizationTrail: true, Status: 'Enable' });
-    const again = await ensureTrail(spec, cloud, fast);
+    const again = await ensureTrail(spec, cloud, orgAllowed);
     expect(again.classification).toBe('compliant');
     // Asking for a single-account trail under the same name cannot be fixed by UpdateTrail: a clear error, no write.
     const from = emu.world.calls.length;
-    const err = await expectCode(ensureTrail({ ...spec, IsOrganizationTrail: false }, cloud, fast), 'InvalidQueryParameter', 400);
+    const err = await expectCode(ensureTrail({ ...spec, IsOrganizationTrail: false }, cloud, orgAllowed), 'InvalidQueryParameter', 400);
     expect(err.fields[0]?.pointer).toBe('/IsOrganizationTrail');
+    expect(writes(callsSince(emu, from))).toEqual([]);
+  });
+
+  it('with no guard given, the safe defaults apply in the core: an organization trail is protected before any cloud call; a dry run lists the violation', async () => {
+    const cloud = cloudFor(emu, MGMT);
+    const spec = { Name: 'default-org', IsOrganizationTrail: true, OssBucketName: `audit-${MGMT}` };
+    const from = emu.world.calls.length;
+    const err = await expectCode(ensureTrail(spec, cloud, fast), 'ProtectedTrail', 409);
+    expect(err.fields).toEqual([expect.objectContaining({ ruleId: 'protected-trail', pointer: '/Name' })]);
+    expect(callsSince(emu, from)).toEqual([]);
+    const plan = await ensureTrail(spec, cloud, { ...fast, dryRun: true });
+    expect(plan).toMatchObject({ dryRun: true, classification: 'missing', planned: ['CreateTrail', 'StartLogging'], done: [], violations: [expect.objectContaining({ ruleId: 'protected-trail' })] });
     expect(writes(callsSince(emu, from))).toEqual([]);
   });
 
   it('a member account cannot create an organization trail (NotAllowCreateOrganizationTrail), and nothing is left behind', async () => {
     const cloud = cloudFor(emu, MEMBER_A);
-    await expectCode(ensureTrail({ Name: 'member-org', IsOrganizationTrail: true, OssBucketName: `audit-${MEMBER_A}` }, cloud, fast), 'NotAllowCreateOrganizationTrail', 400);
+    await expectCode(ensureTrail({ Name: 'member-org', IsOrganizationTrail: true, OssBucketName: `audit-${MEMBER_A}` }, cloud, orgAllowed), 'NotAllowCreateOrganizationTrail', 400);
     expect(trailOf(MEMBER_A, 'member-org')).toBeUndefined();
   });
 });

@@ -20,6 +20,7 @@ it('npm start provisions, vends and remediates on the emulator, then exits with 
   expect(stdout).toMatch(/again ← 200 compliant → no change/);
   expect(stdout).toMatch(/GET \/trails\/demo-trail ← Status Enable, IsLogging true/);
   expect(stdout).toMatch(/a bad spec ← 400 InvalidTrailNameException: \/Name \(pattern\)/);
+  expect(stdout).toMatch(/a weakening \(EventRW All → Read\) ← 403 PolicyViolation: \/EventRW \(floor-event-rw\); 0 writes/);
   expect(stdout).toMatch(/2000000000000001 vended-trail: ok \(CreateTrail → StartLogging\)/);
   expect(stdout).toMatch(/fixed 3, failed 0/);
 }, 90_000);

@@ -10,6 +10,10 @@
  *   (404), NoPermission (403).
  *   Not modelled: the real STS refuses root-account keys ("Roles may not be assumed by root
  *   accounts"); seed keys stand for an administrator RAM user here, so they may assume roles.
+ *   RoleSessionName: 2-64 letters, digits and `. @ - _` (AssumeRoleRequest model of
+ *   @alicloud/sts20150401 / aliyun/alibabacloud-typescript-sdk sts-20150401); each temporary key
+ *   keeps the session name it was assumed with (the real STS shows it in the session's ARN and in
+ *   the member account's ActionTrail events), so tests can see who acted.
  * - GetCallerIdentity: IdentityType Account (seed keys) or AssumedRoleUser (STS keys), with
  *   AccountId, Arn, PrincipalId and UserId / RoleId as the real API returns them.
  */
@@ -71,6 +75,7 @@ function assumeRole(req: EmuRequest, world: World): EmuResponse {
     accountId: account.id,
     assumedRoleArn: arn.replace(/role\/(.+)$/, (_m, n: string) => `role/${n.toLowerCase()}`),
     expiration: isoSeconds(Date.now() + duration * 1000),
+    sessionName: session,
   };
   world.accessKeys.set(key.accessKeyId, key);
   sessions.set(key, session);

@@ -49,5 +49,5 @@ export function fromSdkError(e: unknown): ProvisionError {
   const message = String(rawMessage).replace(/^code: \d+, /, '').replace(/ request id: \S+.*$/s, '').slice(0, 500);
   // A TypeError and its kin thrown with no code is a bug here, not a cloud hiccup: retrying repeats it.
   const bug = (e instanceof TypeError || e instanceof RangeError || e instanceof ReferenceError || e instanceof SyntaxError) && !err.code && !networkCode;
-  return new ProvisionError({ code, status, message, requestId, retryable: !bug && isRetryableCode(code, status), cause: e });
+  return new ProvisionError({ code, status, message, requestId, retryable: !bug && isRetryableCode(code, status), cause: e, fromService: true });
 }

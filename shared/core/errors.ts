@@ -12,7 +12,12 @@ export interface FieldError {
   /** The rule that failed (JSON Schema keyword or documented rule name). */
   rule: string;
   message: string;
+  /** Guardrail violations: the policy rule that refused the spec (README, Guardrails). */
+  ruleId?: string;
 }
+
+/** Most entries an error answer's `Errors` carries; `ErrorCount` says how many there were. */
+export const MAX_ERRORS = 20;
 
 /** Documented CreateTrail / UpdateTrail / Start/StopLogging / GetTrailStatus error codes. */
 export const DOCUMENTED_ERRORS = {
@@ -53,6 +58,14 @@ export const PROJECT_ERRORS = {
   BatchNotDispatched: { status: 403, message: 'The remediation batch is not in its run manifest.' },
   /** A function's environment variables are missing or malformed (the message names the variable). */
   InvalidConfiguration: { status: 500, message: 'The function configuration is invalid.' },
+  /** The guardrail policy refuses the spec (every violated rule in Errors, by ruleId); nothing was written. */
+  PolicyViolation: { status: 403, message: 'The trail spec violates the guardrail policy.' },
+  /** The spec would create or change a protected trail (a baseline or organization trail); nothing was written. */
+  ProtectedTrail: { status: 409, message: 'The trail is protected: only the baseline may create or change it.' },
+  /** HTTP trigger: throttled by the cloud after every retry; try again after Retry-After seconds. */
+  Throttling: { status: 429, message: 'The request was throttled by the cloud service; retry later.' },
+  /** HTTP trigger: the cloud service is unavailable after every retry; try again after Retry-After seconds. */
+  ServiceUnavailable: { status: 503, message: 'The cloud service is unavailable; retry later.' },
   /** A deadline ran out while retrying. */
   DeadlineExceeded: { status: 504, message: 'The operation did not finish before its deadline.' },
   /** An unexpected failure; the message never carries secrets or stack traces. */
@@ -72,6 +85,11 @@ export class ProvisionError extends Error {
   readonly retryable: boolean;
   /** Machine-readable facts about the failure for reports (e.g. `squatter`: the trail holding a destination). */
   readonly detail?: Record<string, string>;
+  /**
+   * The message came from a cloud service's answer (an SDK error), so it may name internals
+   * (endpoints, role ARNs, request parameters): answers to callers use publicMessage() instead.
+   */
+  readonly fromService: boolean;
 
   constructor(opts: {
     code: ErrorCode;
@@ -82,6 +100,7 @@ export class ProvisionError extends Error {
     retryable?: boolean;
     cause?: unknown;
     detail?: Record<string, string>;
+    fromService?: boolean;
   }) {
     const known = (DOCUMENTED_ERRORS as Record<string, { status: number; message: string }>)[opts.code] ??
       (PROJECT_ERRORS as Record<string, { status: number; message: string }>)[opts.code];
@@ -93,17 +112,33 @@ export class ProvisionError extends Error {
     this.requestId = opts.requestId;
     this.retryable = opts.retryable ?? false;
     this.detail = opts.detail;
+    // Wrapping an error keeps its origin: a message built around a service's message is one too.
+    this.fromService = opts.fromService ?? (opts.cause instanceof ProvisionError ? opts.cause.fromService : false);
   }
 
-  /** The ActionTrail error envelope, plus the failing fields when there are any. */
-  toEnvelope(requestId: string): { RequestId: string; Code: string; Message: string; Errors?: FieldError[] } {
+  /**
+   * The ActionTrail error envelope, plus the failing fields when there are any: the first
+   * MAX_ERRORS of them, with ErrorCount (all of them). The message is publicMessage().
+   */
+  toEnvelope(requestId: string): { RequestId: string; Code: string; Message: string; Errors?: FieldError[]; ErrorCount?: number } {
     return {
       RequestId: requestId,
       Code: this.code,
-      Message: this.message,
-      ...(this.fields.length > 0 ? { Errors: this.fields } : {}),
+      Message: publicMessage(this),
+      ...(this.fields.length > 0 ? { Errors: this.fields.slice(0, MAX_ERRORS), ErrorCount: this.fields.length } : {}),
     };
   }
+}
+
+/**
+ * The message a caller may see: the error's own message when the project wrote it; for a message
+ * that came from a cloud service, the catalogued text of its code (or a generic one naming the code),
+ * so no endpoint, role ARN or request parameter from an SDK message reaches a caller.
+ */
+export function publicMessage(e: ProvisionError): string {
+  if (!e.fromService) return e.message;
+  const known = (DOCUMENTED_ERRORS as Record<string, { message: string }>)[e.code] ?? (PROJECT_ERRORS as Record<string, { message: string }>)[e.code];
+  return known?.message ?? `The cloud service refused the request (${e.code}).`;
 }
 
 export function isProvisionError(e: unknown): e is ProvisionError {

@@ -89,11 +89,10 @@ async function checkRole(roleArn: string, code: string, cloud: Cloud, call: Call
   if (!arn || !cloud.accountId || arn.accountId !== cloud.accountId) return { kind: 'role', name: roleArn, result: 'not-checked' };
   return call('ram:GetRole', async () => {
     const role = await cloud.ram.getRole(arn.roleName);
-    if (!role) {
-      throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not exist, so ActionTrail cannot deliver with it.` });
-    }
-    if (!role.trustedServices.includes(ACTIONTRAIL_PRINCIPAL)) {
-      throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} does not trust ${ACTIONTRAIL_PRINCIPAL}, so ActionTrail cannot assume it.` });
+    // One answer whether the role is missing or does not trust ActionTrail: a caller learns
+    // nothing about which roles exist in the account (no existence oracle).
+    if (!role || !role.trustedServices.includes(ACTIONTRAIL_PRINCIPAL)) {
+      throw new ProvisionError({ code, status: 403, message: `The write role ${roleArn} cannot be used by ActionTrail: it does not exist or does not trust ${ACTIONTRAIL_PRINCIPAL}.` });
     }
     return { kind: 'role' as const, name: roleArn, result: 'exists' as const };
   });

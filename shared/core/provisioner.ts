@@ -1,6 +1,8 @@
 /**
- * ensureTrail(): validate → observe → plan → preflight → apply → verify, for one trail spec in
- * one account and region.
+ * ensureTrail(): validate → guardrails → observe → guardrails (against the trail) → plan →
+ * preflight → apply → verify, for one trail spec in one account and region. A spec the guardrail
+ * policy refuses (shared/core/guardrails.ts) throws 403 PolicyViolation / 409 ProtectedTrail before
+ * any write (a dry run returns the violations instead); every write is audited (who, before, after).
  *
  * Idempotent: a compliant trail costs a DescribeTrails and a GetTrailStatus call (Status=Enable
  * alone says nothing of delivery) and changes nothing. A trail homed in another region (its
@@ -11,7 +13,8 @@
  * StartLogging failed is reported as such, and the next run of any trigger finishes it
  * (it classifies as not-logging).
  */
-import { ProvisionError } from './errors';
+import { ProvisionError, publicMessage } from './errors';
+import { DEFAULT_GUARD, evaluateDestinations, evaluateExisting, evaluateSpec, policyError, type Guard, type Violation } from './guardrails';
 import { silentLogger, type Logger } from '../platform/log';
 import { plan as makePlan, updateRequest, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
@@ -42,7 +45,30 @@ export interface EnsureOptions {
    * looks for Fresh trails in it. Used for the first look only; re-reads after a write call anew.
    */
   listing?: () => Promise<TrailRecord[]>;
+  /**
+   * The guardrail policy, the baseline and who asks (shared/core/guardrails.ts). Evaluated for every
+   * spec before any plan or write; absent → the safe defaults (DEFAULT_GUARD).
+   */
+  guard?: Guard;
+  /** Receives the audit record of every write (after it succeeded); it is logged either way. */
+  audit?: AuditSink;
 }
+
+/** One write, who asked for it, and the values of each field it changed. */
+export interface AuditRecord {
+  time: string;
+  caller: string;
+  callerKind: string;
+  accountId?: string;
+  region: string;
+  trail: string;
+  action: Action;
+  requestId?: string;
+  /** The changed fields' values before the write ("" = unset) and after it. */
+  before: Record<string, string>;
+  after: Record<string, string>;
+}
+export type AuditSink = (record: AuditRecord) => void | Promise<void>;
 
 export interface EnsureResult {
   name: string;
@@ -62,6 +88,8 @@ export interface EnsureResult {
   status?: Pick<TrailLoggingStatus, 'IsLogging'> & Partial<TrailLoggingStatus>;
   /** Request ids of every write call, in order. */
   requestIds: string[];
+  /** Guardrail violations (a dry run reports them; a real run refuses the spec with them instead). */
+  violations?: Violation[];
 }
 
 export async function ensureTrail(input: unknown, cloud: Cloud, opts: EnsureOptions = {}): Promise<EnsureResult> {
@@ -162,9 +190,53 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
     return ensureAt(spec, cloud.forRegion(homeRegion), opts, true);
   };
 
+  // Guardrails: the spec alone first (no cloud call when it is refused), then against the trail.
+  const guard = opts.guard ?? DEFAULT_GUARD;
+  const violations: Violation[] = evaluateSpec(spec, guard, cloud.accountId);
+  const refuse = () => {
+    log.warn('refused by the guardrail policy', { caller: guard.caller.name, violations });
+    return policyError(spec.Name, violations);
+  };
+  if (violations.length > 0 && !opts.dryRun) throw refuse();
   const seen = await observe();
   if (seen.homeRegion) return retarget(seen.homeRegion);
   let existing = seen.trail;
+  if (existing) violations.push(...evaluateExisting(spec, existing, guard));
+  if (violations.length > 0 && !opts.dryRun) throw refuse();
+  if (violations.length > 0) {
+    // A dry run shows what the spec would be refused for, and the plan as far as it goes.
+    let planned: Action[] = [];
+    let classification: Classification = existing ? 'drifted' : 'missing';
+    let drift: FieldDrift[] = [];
+    try {
+      const p = makePlan(spec, existing);
+      ({ actions: planned, classification, drift } = p);
+    } catch {
+      /* a spec the planner refuses too: the violations say enough */
+    }
+    log.info('planned (refused by the guardrail policy)', { violations });
+    return { name: spec.Name, region: cloud.region, accountId: cloud.accountId, classification, dryRun: true, planned, done: [], drift, destinations: [], trail: existing, requestIds: [], violations };
+  }
+  const audit = async (action: Action, requestId: string | undefined, before: Record<string, string>, after: Record<string, string>) => {
+    const record: AuditRecord = {
+      time: new Date().toISOString(),
+      caller: guard.caller.name,
+      callerKind: guard.caller.kind,
+      accountId: cloud.accountId,
+      region: cloud.region,
+      trail: spec.Name,
+      action,
+      requestId,
+      before,
+      after,
+    };
+    log.info('audit', { audit: record });
+    try {
+      await opts.audit?.(record);
+    } catch (e) {
+      log.error('audit record not stored', { action, error: e instanceof ProvisionError ? { code: e.code, message: e.message } : String(e) });
+    }
+  };
   let plan: Plan = makePlan(spec, existing);
   let compliantStatus: EnsureResult['status'];
   if (existing && plan.actions.length === 0) {
@@ -187,12 +259,14 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
     status: compliantStatus,
     requestIds: [],
   };
-  log.info('planned', { classification: plan.classification, actions: plan.actions, drift: plan.drift.map((d) => d.field) });
+  log.info('planned', { classification: plan.classification, actions: plan.actions, drift: plan.drift });
   if (opts.dryRun || plan.actions.length === 0) return result;
 
   if (plan.actions.includes('CreateTrail') || plan.actions.includes('UpdateTrail')) {
     step('preflight');
     result.destinations = await preflight(plan.desired, cloud, call);
+    violations.push(...evaluateDestinations(spec, result.destinations, guard, cloud.accountId));
+    if (violations.length > 0) throw refuse();
   }
 
   if (plan.actions.includes('CreateTrail')) {
@@ -203,6 +277,8 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       result.requestIds.push(created.RequestId);
       result.done.push('CreateTrail');
       log.info('created', { requestId: created.RequestId });
+      const after = Object.fromEntries(Object.entries(plan.desired).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)]));
+      await audit('CreateTrail', created.RequestId, {}, after);
     } catch (e) {
       if (e instanceof ProvisionError && e.code === 'RepeatOssBucket') throw await squatted(e);
       if (e instanceof ProvisionError && e.retryable) throw await landedAnyway(e);
@@ -219,6 +295,9 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
         });
       }
       existing = again.trail;
+      // The trail another invocation made is judged like any existing trail before it is changed.
+      violations.push(...evaluateExisting(spec, existing, guard));
+      if (violations.length > 0) throw refuse();
       plan = makePlan(spec, existing);
       result.trail = existing;
       log.info('created concurrently; continuing', { actions: plan.actions });
@@ -234,6 +313,12 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
     result.trail = updated;
     result.requestIds.push(updated.RequestId);
     result.done.push('UpdateTrail');
+    await audit(
+      'UpdateTrail',
+      updated.RequestId,
+      Object.fromEntries(plan.drift.map((d) => [d.field, d.have])),
+      Object.fromEntries(plan.drift.map((d) => [d.field, d.want])),
+    );
   }
 
   if (plan.actions.includes('StartLogging')) {
@@ -242,6 +327,7 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       const started = await call('actiontrail:StartLogging', () => cloud.actiontrail.startLogging(spec.Name));
       result.requestIds.push(started.RequestId);
       result.done.push('StartLogging');
+      await audit('StartLogging', started.RequestId, { Status: result.trail?.Status ?? existing?.Status ?? 'Fresh' }, { Status: 'Enable' });
     } catch (e) {
       throw halfDone(spec.Name, result.done, 'StartLogging', e);
     }
@@ -294,18 +380,20 @@ function halfDone(name: string, done: Action[], failedAt: string, e: unknown): P
     return new ProvisionError({
       code: err.code,
       status: err.status,
-      message: `Trail "${name}" exists but is not logging: StartLogging failed (${err.message}). The next run will start it.`,
+      message: `Trail "${name}" exists but is not logging: StartLogging failed (${publicMessage(err)}). The next run will start it.`,
       requestId: err.requestId,
       retryable: err.retryable,
       cause: err,
+      fromService: false,
     });
   }
   return new ProvisionError({
     code: err.code,
     status: err.status,
-    message: `Trail "${name}": ${done.join(', ')} succeeded, then ${failedAt} failed (${err.message}). The trail is not logging yet; the next run will finish it.`,
+    message: `Trail "${name}": ${done.join(', ')} succeeded, then ${failedAt} failed (${publicMessage(err)}). The trail is not logging yet; the next run will finish it.`,
     requestId: err.requestId,
     retryable: err.retryable,
     cause: err,
+    fromService: false,
   });
 }

@@ -44,7 +44,19 @@ export function assumeRoleCredentials(
   };
 }
 
-/** Credentials in `accountId` by AssumeRole of the configured member role. */
+/**
+ * The STS RoleSessionName for a caller, so a member account's own ActionTrail shows who acted:
+ * `trail-vending`, `trail-remediation`, `trail-cli`, or `trail-selfservice-<caller>` for a named
+ * self-service caller. STS allows 2-64 characters, letters, digits and `. @ - _` (the
+ * AssumeRoleRequest model of @alicloud/sts20150401): anything else becomes `_`, and the name is cut
+ * to 64 characters.
+ */
+export function roleSessionName(kind: 'selfservice' | 'vending' | 'remediation' | 'cli', caller?: string): string {
+  const raw = kind === 'selfservice' ? `trail-selfservice-${caller ?? 'anonymous'}` : `trail-${kind}`;
+  return raw.replace(/[^A-Za-z0-9.@_-]/g, '_').slice(0, 64);
+}
+
+/** Credentials in `accountId` by AssumeRole of the configured member role, under `sessionName` (roleSessionName()). */
 export function memberCredentials(config: Config, base: CredentialsProvider, accountId: string, env: NodeJS.ProcessEnv | undefined, sessionName: string): CredentialsProvider {
   return assumeRoleCredentials({ region: config.region, credentials: base, env }, memberRoleArn(accountId, config.memberRole), { sessionName });
 }

@@ -7,12 +7,14 @@
  * tokens) are kept only as SHA-256 digests: the object can be logged or serialised safely.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ACCOUNT_ID } from '../core/arn';
 import { ProvisionError } from '../core/errors';
 import { DEFAULT_MEMBER_ROLE } from './accounts';
 import { validateSpecs } from '../core/schema';
+import { loadPolicy as loadPolicyFrom, parsePolicyText, type GuardrailPolicy, type PolicySource } from '../core/guardrails';
 import { createOssClient } from '../cloud/oss';
 import type { ClientOptions } from '../cloud/options';
 import type { TrailSpec } from '../core/spec';
@@ -56,6 +58,14 @@ export interface Config {
    * and summary.json, which the last batch to finish writes from all of them.
    */
   reportOss?: { bucket: string; prefix: string };
+  /**
+   * TRAIL_POLICY (inline JSON) | TRAIL_POLICY_FILE (path, relative to the code package) |
+   * TRAIL_POLICY_OSS ("oss://bucket/key"); at most one. The guardrail policy
+   * (schemas/guardrail-policy.schema.json); none → the safe defaults (shared/core/guardrails.ts).
+   */
+  policy: PolicySource;
+  /** TRAIL_AUDIT_OSS ("oss://bucket/prefix", default none): where every write's audit record goes, one JSON object per write. */
+  auditOss?: { bucket: string; prefix: string };
   /** TRAIL_ACCOUNTS: "rd" (Resource Directory ListAccounts, default) or comma-separated account ids. */
   accounts: AccountsSource;
   /** TRAIL_REGIONS: comma-separated regions where the baseline is enforced (default: the home region). */
@@ -88,8 +98,13 @@ export interface Config {
   http: {
     /** TRAIL_HTTP_AUTH: "token" (default; bearer tokens below) or "fc" (FC's signature auth on the trigger, see s.yaml). */
     auth: 'token' | 'fc';
-    /** TRAIL_HTTP_TOKENS: comma-separated bearer tokens, kept as SHA-256 digests only. */
-    tokenDigests: readonly Buffer[];
+    /**
+     * TRAIL_HTTP_TOKENS: comma-separated bearer tokens, each `name:token` (the caller's name in
+     * logs, audit records and STS session names) or a bare token (named token-<n>, by position);
+     * TRAIL_HTTP_TOKENS_FILE: a file in the code package of `name:sha256hex` lines (token digests).
+     * Kept as SHA-256 digests only.
+     */
+    tokens: ReadonlyArray<{ name: string; digest: Buffer }>;
     /** TRAIL_HTTP_MAX_BODY (default 65536): largest request body accepted, bytes. */
     maxBodyBytes: number;
     /**
@@ -176,17 +191,69 @@ function parseBaseline(env: NodeJS.ProcessEnv): BaselineSource {
   return { kind: 'none' };
 }
 
+/** A caller name: what may follow "trail-selfservice-" in an STS RoleSessionName (letters, digits, . @ - _). */
+export const CALLER_NAME = /^[A-Za-z0-9.@_-]{1,46}$/;
+
+function parseTokens(env: NodeJS.ProcessEnv, baseDir: string): Config['http']['tokens'] {
+  const out: Array<{ name: string; digest: Buffer }> = [];
+  list(env['TRAIL_HTTP_TOKENS']).forEach((entry, i) => {
+    const m = /^([^:]+):(.+)$/.exec(entry);
+    // "name:token" when the part before the colon is a valid name and a full token follows it.
+    const named = m && CALLER_NAME.test(m[1]!) && m[2]!.length >= 16;
+    const name = named ? m[1]! : `token-${i + 1}`;
+    const token = named ? m[2]! : entry;
+    if (token.length < 16) throw invalid('TRAIL_HTTP_TOKENS', 'holds a token shorter than 16 characters');
+    out.push({ name, digest: tokenDigest(token) });
+  });
+  const file = env['TRAIL_HTTP_TOKENS_FILE']?.trim();
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(path.resolve(baseDir, file), 'utf8');
+    } catch {
+      throw invalid('TRAIL_HTTP_TOKENS_FILE', `cannot be read (${file})`);
+    }
+    text.split(/\r?\n/).forEach((line, i) => {
+      const t = line.trim();
+      if (!t || t.startsWith('#')) return;
+      const m = /^([^:\s]+):([0-9a-fA-F]{64})$/.exec(t);
+      if (!m || !CALLER_NAME.test(m[1]!)) throw invalid('TRAIL_HTTP_TOKENS_FILE', `line ${i + 1} is not name:sha256hex (name: letters, digits, . @ - _, at most 46)`);
+      out.push({ name: m[1]!, digest: Buffer.from(m[2]!, 'hex') });
+    });
+  }
+  const names = out.map((t) => t.name);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw invalid(file ? 'TRAIL_HTTP_TOKENS / TRAIL_HTTP_TOKENS_FILE' : 'TRAIL_HTTP_TOKENS', `name the caller "${dup}" twice`);
+  return Object.freeze(out);
+}
+
+function parsePolicy(env: NodeJS.ProcessEnv): PolicySource {
+  const set = ['TRAIL_POLICY', 'TRAIL_POLICY_FILE', 'TRAIL_POLICY_OSS'].filter((k) => env[k]?.trim());
+  if (set.length > 1) throw invalid(set.join(' and '), 'are exclusive; set only one');
+  const inline = env['TRAIL_POLICY']?.trim();
+  if (inline) return { kind: 'inline', policy: parsePolicyText(inline, 'TRAIL_POLICY') };
+  const file = env['TRAIL_POLICY_FILE']?.trim();
+  if (file) return { kind: 'file', path: file };
+  const oss = env['TRAIL_POLICY_OSS']?.trim();
+  if (oss) {
+    const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\/(.+)$/.exec(oss);
+    if (!m) throw invalid('TRAIL_POLICY_OSS', 'must look like oss://bucket/key');
+    return { kind: 'oss', bucket: m[1]!, key: m[2]! };
+  }
+  return { kind: 'none' };
+}
+
 function parseFailOn(env: NodeJS.ProcessEnv): Config['vendingFailOn'] {
   const raw = env['TRAIL_VENDING_FAIL_ON']?.trim().toLowerCase() || 'any';
   if (raw !== 'any' && raw !== 'retryable') throw invalid('TRAIL_VENDING_FAIL_ON', 'must be "any" or "retryable"');
   return raw;
 }
 
-function parseReportOss(env: NodeJS.ProcessEnv): Config['reportOss'] {
-  const raw = env['TRAIL_REPORT_OSS']?.trim();
+function parseReportOss(env: NodeJS.ProcessEnv, variable = 'TRAIL_REPORT_OSS'): Config['reportOss'] {
+  const raw = env[variable]?.trim();
   if (!raw) return undefined;
   const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._/-]*))?$/.exec(raw);
-  if (!m || (m[2] ?? '').split('/').some((part) => part === '.' || part === '..')) throw invalid('TRAIL_REPORT_OSS', 'must look like oss://bucket/prefix');
+  if (!m || (m[2] ?? '').split('/').some((part) => part === '.' || part === '..')) throw invalid(variable, 'must look like oss://bucket/prefix');
   return { bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
 }
 
@@ -214,8 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
 
   const auth = (env['TRAIL_HTTP_AUTH']?.trim().toLowerCase() || 'token') as Config['http']['auth'];
   if (auth !== 'token' && auth !== 'fc') throw invalid('TRAIL_HTTP_AUTH', 'must be "token" or "fc"');
-  const tokens = list(env['TRAIL_HTTP_TOKENS']);
-  if (tokens.some((t) => t.length < 16)) throw invalid('TRAIL_HTTP_TOKENS', 'holds a token shorter than 16 characters');
+  const tokens = parseTokens(env, process.cwd());
 
   const httpAccountsRaw = env['TRAIL_HTTP_ACCOUNTS']?.trim() || 'none';
   let httpAccounts: HttpAccounts;
@@ -243,7 +309,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     region,
     memberRole,
     baseline: parseBaseline(env),
+    policy: parsePolicy(env),
     reportOss: parseReportOss(env),
+    auditOss: parseReportOss(env, 'TRAIL_AUDIT_OSS'),
     accounts,
     regions: regions.length > 0 ? regions : [region],
     concurrency: intVar(env, 'TRAIL_CONCURRENCY', 8, 1, 64),
@@ -255,7 +323,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     vendingFailOn: parseFailOn(env),
     http: {
       auth,
-      tokenDigests: Object.freeze(tokens.map(tokenDigest)),
+      tokens,
       maxBodyBytes: intVar(env, 'TRAIL_HTTP_MAX_BODY', 64 * 1024, 1, 6 * 1024 * 1024),
       accounts: httpAccounts,
     },
@@ -301,6 +369,11 @@ export async function loadBaseline(config: Config, opts: ClientOptions, baseDir 
       return parseSpecsText('TRAIL_BASELINE_OSS', text);
     }
   }
+}
+
+/** The guardrail policy in force (TRAIL_POLICY*, else the safe defaults); `opts` are the home-region client options (for OSS). */
+export async function loadPolicy(config: Config, opts: ClientOptions, baseDir = process.cwd(), call: Call = (_label, fn) => fn()): Promise<GuardrailPolicy> {
+  return loadPolicyFrom(config.policy, (bucket, key) => call('oss:GetObject', () => createOssClient(opts).getObjectText(bucket, key)), baseDir);
 }
 
 function parseSpecsText(variable: string, text: string): TrailSpec[] {

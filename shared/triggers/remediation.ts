@@ -26,13 +26,15 @@ import { createOssClient } from '../cloud/oss';
 import { createResourceManagerClient } from '../cloud/resourcemanager';
 import { createStsClient } from '../cloud/sts';
 import { chunk, mapSettled } from '../core/concurrency';
-import { loadBaseline, type Config } from '../platform/config';
+import { loadBaseline, loadPolicy, type Config } from '../platform/config';
 import { ProvisionError, errorSummary, isRetryableFailure } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
 import { retrier } from '../core/retry';
 import { buildReport, deliveryProblem, formatReport, mergeDeliveries, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
-import { memberCredentials } from '../platform/accounts';
+import { memberCredentials, roleSessionName } from '../platform/accounts';
+import { auditSink } from '../platform/audit';
+import { policyError, type GuardrailPolicy } from '../core/guardrails';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
@@ -103,19 +105,23 @@ export async function remediateAccounts(
   regions: readonly string[],
   specs: readonly TrailSpec[],
   deps: RemediationDeps,
-  opts: { runId: string; dryRun: boolean; mode: 'inline' | 'batch' },
+  opts: { runId: string; dryRun: boolean; mode: 'inline' | 'batch'; policy?: GuardrailPolicy },
 ): Promise<Report> {
   const startedAt = new Date().toISOString();
   const { config } = deps;
-  const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: opts.mode });
+  const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: opts.mode, caller: 'remediation' });
   const self = await selfAccount(deps);
   const names = new Set(specs.map((s) => s.Name));
+  // The baseline is the remediation's spec list: its specs are the baseline's own (guardrails).
+  const policy = opts.policy ?? (await loadPolicy(config, { region: config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir, callOf(deps).call));
+  const guard = { policy, baseline: specs, caller: { kind: 'remediation' as const, name: 'remediation' } };
+  const audit = auditSink(config, { credentials: deps.credentials, env: deps.env, logger: log, deadline: deps.deadline });
   let done = 0;
   const total = accounts.length;
 
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
-    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, 'trail-remediation');
+    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, roleSessionName('remediation'));
     const out: AccountRegionResult[] = [];
     // Trails ensured at their home region in this run, by "<name>@<region>": another region that
     // sees one as a shadow trail is covered by it, without checking it at home again.
@@ -137,11 +143,19 @@ export async function remediateAccounts(
             logger: log,
             retry: deps.deadline ? { deadline: deps.deadline } : undefined,
             listing,
+            guard,
+            audit,
             ensuredAtHome: (home) => {
               const earlier = ensured.get(`${spec.Name}@${home}`);
               return earlier && { ...earlier, classification: 'compliant', planned: [], done: [], drift: [], destinations: [], requestIds: [] };
             },
           });
+          if (r.violations && r.violations.length > 0) {
+            // A dry run the policy would refuse (e.g. an absolute floor the baseline itself breaks).
+            const refusal = policyError(spec.Name, r.violations);
+            trails.push({ name: spec.Name, done: [], planned: r.planned, ok: false, error: errorSummary(refusal), retryable: false });
+            continue;
+          }
           if (r.done.length > 0 || r.classification === 'compliant') ensured.set(`${spec.Name}@${r.region}`, r);
           const problem = deliveryProblem(r.status, r.trail);
           trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true, ...(problem ? { deliveryProblem: problem } : {}) });

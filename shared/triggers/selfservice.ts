@@ -5,7 +5,7 @@
  *   GET  /healthz (and HEAD)       liveness; no auth, no cloud call
  *   GET  /schema                   the trail spec JSON Schema
  *   GET  /trails                   DescribeTrails (with Status)
- *   POST /trails[?dryRun=true]     ensure a spec: 201 when created, 200 otherwise (dryRun: the plan)
+ *   POST /trails[?dryRun=true]     ensure a spec: 201 when created, 200 otherwise (dryRun: the plan; 403/409 with the plan when the policy refuses it)
  *   GET  /trails/{name}            the trail, its Status, IsLogging and last delivery errors
  *   POST /trails/{name}/logging    StartLogging
  *
@@ -13,21 +13,29 @@
  * request's deadline, so one throttled call does not become a user-facing error.
  *
  * Every route but /healthz needs `Authorization: Bearer <token>` (constant-time digest match)
- * unless TRAIL_HTTP_AUTH=fc; nothing reaches the cloud before that check. `x-trail-account-id`
- * (or ?accountId=) works in a member account through AssumeRole, only for the accounts
- * TRAIL_HTTP_ACCOUNTS allows (default none: 403 AccountNotAllowed, no cloud call). Errors are the
- * ActionTrail envelope {RequestId, Code, Message[, Errors]} with the documented status; never a
- * stack trace.
+ * unless TRAIL_HTTP_AUTH=fc; nothing reaches the cloud before that check. The token names the
+ * caller: on every log line of the request, in audit records, and in the STS session name
+ * (trail-selfservice-<caller>). `x-trail-account-id` (or ?accountId=) works in a member account
+ * through AssumeRole, only for the accounts TRAIL_HTTP_ACCOUNTS allows (default none: 403
+ * AccountNotAllowed, no cloud call); a role that cannot be assumed answers the same. Query
+ * parameters a route does not define are 400 InvalidQueryParameter before any cloud call. POST
+ * /trails applies the guardrail policy (shared/core/guardrails.ts, through ensureTrail): 403
+ * PolicyViolation / 409 ProtectedTrail, nothing written. Errors are the ActionTrail envelope
+ * {RequestId, Code, Message[, Errors (first 20), ErrorCount]} with the documented status; never a
+ * stack trace nor a cloud service's own message; throttling 429 and unavailability 503 carry
+ * Retry-After.
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createCloud } from '../cloud';
-import { tokenDigest, type Config } from '../platform/config';
+import { loadBaseline, loadPolicy, tokenDigest, type Config } from '../platform/config';
 import { ProvisionError } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
-import { ensureTrail } from '../core/provisioner';
+import { ensureTrail, type AuditRecord } from '../core/provisioner';
+import { policyError } from '../core/guardrails';
 import { retrier, type Call } from '../core/retry';
 import { trailSpecSchema } from '../core/schema';
-import { memberCredentials } from '../platform/accounts';
+import { memberCredentials, roleSessionName } from '../platform/accounts';
+import { auditSink } from '../platform/audit';
 import type { Cloud, CredentialsProvider } from '../cloud/types';
 
 export interface HttpRequest {
@@ -57,7 +65,14 @@ export interface SelfServiceDeps {
   logger?: Logger;
   /** Retry deadline, epoch ms. */
   deadline?: number;
+  /** Directory TRAIL_BASELINE_FILE / TRAIL_POLICY_FILE are relative to. */
+  baseDir?: string;
+  /** The authenticated caller's name (set by handleHttp; logs, audit records, STS session name). */
+  caller?: string;
 }
+
+/** Caller name when TRAIL_HTTP_AUTH=fc (FC's signature auth on the trigger names no caller here). */
+export const FC_AUTH_CALLER = 'fc-signed';
 
 const TRAIL_NAME = /^[a-z][a-z0-9_-]{5,35}$/;
 
@@ -65,23 +80,44 @@ function json(statusCode: number, body: unknown, extra: Record<string, string> =
   return { statusCode, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra }, body: JSON.stringify(body) };
 }
 
+/** Seconds a throttled or unavailable caller is told to wait (Retry-After). */
+export const RETRY_AFTER_SECONDS = 2;
+
+/** Throttling as each service spells it (after every retry ran out). */
+const THROTTLING = /^Throttling|^SlowDown$|QuotaExceed|^ServerBusy$/;
+
+/**
+ * The answer for an error: throttling that outlasted the retries → 429 Throttling, any other
+ * retryable failure (5xx, network) → 503 ServiceUnavailable, both with Retry-After; otherwise the
+ * error's own code and status. The message is never a cloud service's own text (publicMessage).
+ */
 function errorResponse(e: ProvisionError, requestId: string): HttpResponse {
+  if (e.retryable && e.code !== 'DeadlineExceeded') {
+    const code = THROTTLING.test(e.code) ? 'Throttling' : 'ServiceUnavailable';
+    const mapped = new ProvisionError({ code, requestId: e.requestId });
+    return json(mapped.status, mapped.toEnvelope(requestId), { 'retry-after': String(RETRY_AFTER_SECONDS) });
+  }
   const extra: Record<string, string> = e.status === 401 ? { 'www-authenticate': 'Bearer' } : {};
   return json(e.status, e.toEnvelope(requestId), extra);
 }
 
 /**
- * True when the Authorization header carries one of the configured tokens. Compares SHA-256
- * digests with timingSafeEqual against every token (no early exit), so timing reveals neither
- * the tokens nor which one matched.
+ * The name of the caller whose token the Authorization header carries, or undefined. Compares
+ * SHA-256 digests with timingSafeEqual against every token (no early exit), so timing reveals
+ * neither the tokens nor which one matched.
  */
-export function isAuthorized(header: string | undefined, digests: readonly Buffer[]): boolean {
+export function authorizedCaller(header: string | undefined, tokens: Config['http']['tokens']): string | undefined {
   const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header ?? '');
-  if (!m || digests.length === 0) return false;
+  if (!m || tokens.length === 0) return undefined;
   const presented = tokenDigest(m[1]!);
-  let ok = false;
-  for (const d of digests) ok = timingSafeEqual(presented, d) || ok;
-  return ok;
+  let who: string | undefined;
+  for (const t of tokens) if (timingSafeEqual(presented, t.digest) && who === undefined) who = t.name;
+  return who;
+}
+
+/** True when the Authorization header carries one of the configured token digests. */
+export function isAuthorized(header: string | undefined, digests: readonly Buffer[]): boolean {
+  return authorizedCaller(header, digests.map((digest, i) => ({ name: `token-${i + 1}`, digest }))) !== undefined;
 }
 
 function isJson(contentType: string | undefined): boolean {
@@ -104,6 +140,19 @@ function parseJsonBody(req: HttpRequest, config: Config): unknown {
       fields: [{ pointer: '', rule: 'json', message: 'The request body is not valid JSON.' }],
     });
   }
+}
+
+/** Refuses query parameters a route does not define (a misspelt ?DryRun=true must not write). */
+function checkQuery(req: HttpRequest, allowed: readonly string[]): void {
+  const unknown = Object.keys(req.query).filter((k) => !allowed.includes(k));
+  if (unknown.length === 0) return;
+  const shown = unknown.slice(0, 5).map((k) => (k.length > 40 ? `${k.slice(0, 40)}…` : k));
+  throw new ProvisionError({
+    code: 'InvalidQueryParameter',
+    status: 400,
+    message: `Unknown query parameter(s): ${shown.join(', ')}${unknown.length > shown.length ? ` and ${unknown.length - shown.length} more` : ''}. This route accepts ${allowed.length > 0 ? allowed.join(', ') : 'none'}; nothing was done.`,
+    fields: unknown.map((k) => ({ pointer: `/query/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`, rule: 'unknownQueryParameter', message: `?${k.length > 40 ? `${k.slice(0, 40)}…` : k} is not a parameter of this route` })),
+  });
 }
 
 function flag(value: string | undefined): boolean | undefined {
@@ -147,11 +196,24 @@ function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
       fields: [{ pointer: '/accountId', rule: 'pattern', message: 'accountId must be a numeric account id' }],
     });
   }
+  const denied = () => new ProvisionError({ code: 'AccountNotAllowed', message: `The self-service API is not allowed to work in account ${accountId}.` });
   if (!isAccountAllowed(accountId, deps.config.http.accounts)) {
     deps.logger?.warn('account not allowed', { accountId });
-    throw new ProvisionError({ code: 'AccountNotAllowed', message: `The self-service API is not allowed to work in account ${accountId} (TRAIL_HTTP_ACCOUNTS).` });
+    throw denied();
   }
-  const credentials = memberCredentials(deps.config, deps.credentials, accountId, deps.env, 'trail-selfservice');
+  const assumed = memberCredentials(deps.config, deps.credentials, accountId, deps.env, roleSessionName('selfservice', deps.caller));
+  // An AssumeRole that is refused (no such role, not trusted, a malformed ARN) answers exactly like
+  // an account TRAIL_HTTP_ACCOUNTS refuses: the caller learns nothing about which roles exist.
+  // Throttling and 5xx stay what they are (429/503: try again).
+  const credentials: CredentialsProvider = async () => {
+    try {
+      return await assumed();
+    } catch (e) {
+      if (e instanceof ProvisionError && e.retryable) throw e;
+      deps.logger?.warn('member role cannot be assumed', { accountId, code: e instanceof ProvisionError ? e.code : 'unknown' });
+      throw denied();
+    }
+  };
   return createCloud({ region: deps.config.region, credentials, env: deps.env, accountId });
 }
 
@@ -162,19 +224,24 @@ function retrying(deps: SelfServiceDeps): Call {
 
 type Route = (req: HttpRequest, deps: SelfServiceDeps, params: string[]) => Promise<HttpResponse>;
 
+/** The query parameters each route accepts (anything else: 400 InvalidQueryParameter). */
+const ACCOUNT_QUERY = ['accountId'] as const;
+
 /** Methods /healthz answers (HEAD for probes that only look at the status). */
 const HEALTHZ_METHODS: readonly string[] = ['GET', 'HEAD'];
 
 /** `path` is the OpenAPI path template of the route (docs/openapi.yaml). */
-const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Route> }> = [
+const routes: Array<{ path: string; pattern: RegExp; query: Record<string, readonly string[]>; methods: Record<string, Route> }> = [
   {
     path: '/schema',
     pattern: /^\/schema$/,
+    query: { GET: [] },
     methods: { GET: async () => json(200, trailSpecSchema) },
   },
   {
     path: '/trails',
     pattern: /^\/trails$/,
+    query: { GET: ACCOUNT_QUERY, POST: [...ACCOUNT_QUERY, 'dryRun'] },
     methods: {
       GET: async (req, deps) => {
         const cloud = cloudFor(req, deps);
@@ -186,11 +253,21 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
         const cloud = cloudFor(req, deps);
         const body = parseJsonBody(req, deps.config);
         const dryRun = flag(req.query['dryRun']) ?? deps.config.dryRun;
+        // The baseline (its names are protected) and the guardrail policy, read per request.
+        const home = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
+        const [baseline, policy] = await Promise.all([loadBaseline(deps.config, home, deps.baseDir), loadPolicy(deps.config, home, deps.baseDir)]);
         const result = await ensureTrail(body, cloud, {
           dryRun,
           logger: deps.logger,
           retry: deps.deadline ? { deadline: deps.deadline } : undefined,
+          guard: { policy, baseline, caller: { kind: 'selfservice', name: deps.caller ?? 'anonymous' } },
+          audit: auditSink(deps.config, { credentials: deps.credentials, env: deps.env, logger: deps.logger, deadline: deps.deadline }),
         });
+        if (result.violations && result.violations.length > 0) {
+          // A dry run the policy would refuse: the refusal it would get, with the plan.
+          const refusal = policyError(result.name, result.violations);
+          return json(refusal.status, { ...refusal.toEnvelope(req.requestId), Plan: { RequestId: req.requestId, ...result } });
+        }
         return json(result.done.includes('CreateTrail') ? 201 : 200, { RequestId: req.requestId, ...result });
       },
     },
@@ -198,6 +275,7 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
   {
     path: '/trails/{name}',
     pattern: /^\/trails\/([^/]+)$/,
+    query: { GET: ACCOUNT_QUERY },
     methods: {
       GET: async (req, deps, [name]) => {
         const cloud = cloudFor(req, deps);
@@ -213,11 +291,32 @@ const routes: Array<{ path: string; pattern: RegExp; methods: Record<string, Rou
   {
     path: '/trails/{name}/logging',
     pattern: /^\/trails\/([^/]+)\/logging$/,
+    query: { POST: ACCOUNT_QUERY },
     methods: {
       POST: async (req, deps, [name]) => {
         const cloud = cloudFor(req, deps);
-        // StartLogging is idempotent (a logging trail stays logging), so retrying it is safe.
+        // StartLogging is idempotent (a logging trail stays logging), so retrying it is safe. It
+        // only ever strengthens a trail, so the guardrail policy has nothing to refuse here.
         const started = await retrying(deps)('actiontrail:StartLogging', () => cloud.actiontrail.startLogging(name!));
+        const record: AuditRecord = {
+          time: new Date().toISOString(),
+          caller: deps.caller ?? 'anonymous',
+          callerKind: 'selfservice',
+          accountId: cloud.accountId,
+          region: cloud.region,
+          trail: name!,
+          action: 'StartLogging',
+          requestId: started.RequestId,
+          // The state before is not read (the route makes one call); after it, the trail logs.
+          before: {},
+          after: { Status: 'Enable' },
+        };
+        deps.logger?.info('audit', { audit: record });
+        try {
+          await auditSink(deps.config, { credentials: deps.credentials, env: deps.env, logger: deps.logger, deadline: deps.deadline })?.(record);
+        } catch (e) {
+          deps.logger?.error('audit record not stored', { action: 'StartLogging', error: e instanceof ProvisionError ? { code: e.code, message: e.message } : String(e) });
+        }
         return json(200, { RequestId: started.RequestId || req.requestId, Name: name });
       },
     },
@@ -240,8 +339,10 @@ async function route(req: HttpRequest, deps: SelfServiceDeps): Promise<HttpRespo
         fields: [{ pointer: '/Name', rule: 'pattern', message: '/Name must match ^[a-z][a-z0-9_-]{5,35}$' }],
       });
     }
-    const fn = r.methods[req.method.toUpperCase()];
+    const method = req.method.toUpperCase();
+    const fn = r.methods[method];
     if (!fn) throw new ProvisionError({ code: 'MethodNotAllowed' });
+    checkQuery(req, r.query[method] ?? []);
     return fn(req, deps, params);
   }
   throw new ProvisionError({ code: 'NotFound' });
@@ -249,20 +350,22 @@ async function route(req: HttpRequest, deps: SelfServiceDeps): Promise<HttpRespo
 
 /** Answers one request; never throws and never leaks a stack trace. */
 export async function handleHttp(req: HttpRequest, deps: SelfServiceDeps): Promise<HttpResponse> {
-  const log = (deps.logger ?? silentLogger).child({ requestId: req.requestId, method: req.method, path: req.path });
+  const anonymous = (deps.logger ?? silentLogger).child({ requestId: req.requestId, method: req.method, path: req.path });
   const path = req.path.length > 1 ? req.path.replace(/\/+$/, '') : req.path;
   if (path === '/healthz') {
     return HEALTHZ_METHODS.includes(req.method.toUpperCase())
       ? json(200, { status: 'ok' })
       : errorResponse(new ProvisionError({ code: 'MethodNotAllowed' }), req.requestId);
   }
-  if (deps.config.http.auth === 'token' && !isAuthorized(req.headers['authorization'], deps.config.http.tokenDigests)) {
-    log.warn('unauthorized');
+  const caller = deps.config.http.auth === 'token' ? authorizedCaller(req.headers['authorization'], deps.config.http.tokens) : FC_AUTH_CALLER;
+  if (caller === undefined) {
+    anonymous.warn('unauthorized');
     return errorResponse(new ProvisionError({ code: 'Unauthorized' }), req.requestId);
   }
+  // Every line from here on names the caller (and the request id).
+  const log = anonymous.child({ caller });
   try {
-    // Routes log through the request-scoped logger, so every line carries the request id.
-    const res = await route({ ...req, path }, { ...deps, logger: log });
+    const res = await route({ ...req, path }, { ...deps, logger: log, caller });
     log.info('answered', { status: res.statusCode });
     return res;
   } catch (e) {

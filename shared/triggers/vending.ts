@@ -14,13 +14,15 @@
  * failure (TRAIL_VENDING_FAIL_ON=any, the default), or only retryable ones (=retryable; an invalid
  * spec or a missing bucket fails the same way on every retry).
  */
-import { memberCredentials } from '../platform/accounts';
+import { memberCredentials, roleSessionName } from '../platform/accounts';
+import { auditSink } from '../platform/audit';
+import type { Guard } from '../core/guardrails';
 import { createCloud } from '../cloud';
 import { createResourceManagerClient } from '../cloud/resourcemanager';
 import { ACCOUNT_ID } from '../core/arn';
 import { retrier } from '../core/retry';
 import { mapSettled } from '../core/concurrency';
-import { REGION, loadBaseline, type Config } from '../platform/config';
+import { REGION, loadBaseline, loadPolicy, type Config } from '../platform/config';
 import { ProvisionError, errorSummary, isRetryableFailure, type FieldError } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
@@ -110,8 +112,12 @@ export function rejectedVending(
   };
 }
 
-/** The specs a request applies, validated; throws (400, every failing field) before any write. */
-async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<TrailSpec[]> {
+/**
+ * The specs a request applies, validated, and the guard they are applied under (the policy, the
+ * baseline: a custom event's spec may not override a baseline trail); throws (400, every failing
+ * field) before any write.
+ */
+async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<{ specs: TrailSpec[]; guard: Guard }> {
   if (!ACCOUNT_ID.test(req.accountId)) {
     throw new ProvisionError({
       code: 'InvalidQueryParameter',
@@ -129,11 +135,13 @@ async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<T
   }
   const homeOpts: ClientOptions = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
   const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
-  const specs: TrailSpec[] = req.specs === undefined ? await loadBaseline(deps.config, homeOpts, deps.baseDir, call) : validateSpecs(req.specs);
+  const custom = req.specs === undefined ? undefined : validateSpecs(req.specs);
+  const [baseline, policy] = await Promise.all([loadBaseline(deps.config, homeOpts, deps.baseDir, call), loadPolicy(deps.config, homeOpts, deps.baseDir, call)]);
+  const specs: TrailSpec[] = custom ?? baseline;
   if (specs.length === 0) {
     throw new ProvisionError({ code: 'InvalidQueryParameter', message: 'No trail specs to apply: the event has none and no baseline is configured.' });
   }
-  return specs;
+  return { specs, guard: { policy, baseline, caller: { kind: 'vending', name: 'vending' } } };
 }
 
 /**
@@ -166,12 +174,13 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
   const { config } = deps;
   const region = req.region ?? config.region;
   const dryRun = deps.dryRun ?? config.dryRun;
-  const log = (deps.logger ?? silentLogger).child({ trigger: 'vending', accountId: req.accountId, region, origin: req.origin, eventId: req.eventId });
+  const log = (deps.logger ?? silentLogger).child({ trigger: 'vending', caller: 'vending', accountId: req.accountId, region, origin: req.origin, eventId: req.eventId });
 
   // Validate everything first: a bad spec rejects the event before any write.
   let specs: TrailSpec[];
+  let guard: Guard;
   try {
-    specs = await requestedSpecs(req, deps);
+    ({ specs, guard } = await requestedSpecs(req, deps));
   } catch (e) {
     return rejectedVending(req, region, dryRun, e);
   }
@@ -184,12 +193,13 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
     return rejectedVending(req, region, dryRun, e);
   }
 
-  const credentials = memberCredentials(config, deps.credentials, req.accountId, deps.env, 'trail-vending');
+  const credentials = memberCredentials(config, deps.credentials, req.accountId, deps.env, roleSessionName('vending'));
+  const audit = auditSink(config, { credentials: deps.credentials, env: deps.env, logger: log, deadline: deps.deadline });
   const cloud = createCloud({ region, credentials, env: deps.env, accountId: req.accountId });
   log.info('vending', { specs: specs.map((s) => s.Name), dryRun });
 
   const settled = await mapSettled(specs, config.concurrency, (spec) =>
-    ensureValidTrail(spec, cloud, { dryRun, logger: log, retry: deps.deadline ? { deadline: deps.deadline } : undefined }),
+    ensureValidTrail(spec, cloud, { dryRun, logger: log, retry: deps.deadline ? { deadline: deps.deadline } : undefined, guard, audit }),
   );
   const outcomes: SpecOutcome[] = settled.map((s, i) =>
     s.ok
