@@ -109,6 +109,8 @@ export interface EmuAccessKey {
   /** STS sessions only. */
   securityToken?: string;
   assumedRoleArn?: string;
+  /** STS sessions: the RoleSessionName (ActionTrail shows it in userIdentity). */
+  sessionName?: string;
   expiration?: string;
 }
 
@@ -183,6 +185,39 @@ export interface CallLogEntry {
   at: number;
 }
 
+/**
+ * An EventBridge rule delivering ActionTrail events to an FC function (emulator/services/eventbridge.ts).
+ * `sourceAccounts` other than the target's own account model EventBridge cross-account routing:
+ * a rule on each member's bus forwarding to the target account's bus.
+ */
+export interface EmuEventRule {
+  /** Accounts whose ActionTrail events the rule receives ("*": every account in the World). */
+  sourceAccounts: string[] | '*';
+  /** CloudEvent types matched (default: any ActionTrail type). */
+  types?: string[];
+  /** data.eventName values matched (default: any). */
+  eventNames?: string[];
+  target: { accountId: string; region: string; functionName: string };
+  /** Delivery delay, ms (default World.eventDelayMs). */
+  delayMs?: number;
+}
+
+export interface EmuEventDelivery {
+  eventId: string;
+  type: string;
+  eventName: string;
+  trailName?: string;
+  sourceAccountId: string;
+  functionName: string;
+  /** Epoch ms: the API call answered (event published), the function invoked, the function done. */
+  publishedAt: number;
+  deliveredAt?: number;
+  finishedAt?: number;
+  status: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  result?: unknown;
+  error?: string;
+}
+
 export interface World {
   /** Region used when a request carries none. */
   defaultRegion: string;
@@ -195,6 +230,12 @@ export interface World {
   asyncInvocations: EmuAsyncInvocation[];
   /** Id of the Resource Directory; undefined when RD is not enabled. */
   resourceDirectoryId?: string;
+  /** EventBridge rules that deliver ActionTrail events to functions. */
+  eventRules: EmuEventRule[];
+  /** Every event delivery, in order. */
+  eventDeliveries: EmuEventDelivery[];
+  /** Default delay between an ActionTrail write call and the event's delivery, ms. */
+  eventDelayMs: number;
 }
 
 export interface SeedFile {
@@ -203,6 +244,8 @@ export interface SeedFile {
   functions?: EmuFunction[];
   faults?: FaultConfig;
   resourceDirectoryId?: string;
+  eventRules?: EmuEventRule[];
+  eventDelayMs?: number;
 }
 
 export function createWorld(seed: SeedFile = { accounts: [] }): World {
@@ -215,6 +258,9 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     calls: [],
     asyncInvocations: [],
     resourceDirectoryId: seed.resourceDirectoryId,
+    eventRules: [...(seed.eventRules ?? [])],
+    eventDeliveries: [],
+    eventDelayMs: seed.eventDelayMs ?? 0,
   };
   for (const a of seed.accounts) {
     addAccount(world, a);

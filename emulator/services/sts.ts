@@ -66,6 +66,7 @@ function assumeRole(req: EmuRequest, world: World): EmuResponse {
     accountId: account.id,
     assumedRoleArn: arn.replace(/role\/(.+)$/, (_m, n: string) => `role/${n.toLowerCase()}`),
     expiration: isoSeconds(Date.now() + duration * 1000),
+    sessionName: session,
   };
   world.accessKeys.set(key.accessKeyId, key);
   sessions.set(key, session);

@@ -1,0 +1,232 @@
+/**
+ * Tamper response: a protected trail that someone stops, deletes, weakens (UpdateTrail) or
+ * squats (a CreateTrail taking its name or its destination) is restored from its baseline spec
+ * within seconds of the ActionTrail event, and the result is verified (GetTrailStatus
+ * IsLogging=true) and notified.
+ *
+ * Input: TamperEvents (functions/tamper/event.ts turns the EventBridge CloudEvents into them).
+ * For each:
+ * 1. ignored when caused by this project (a role session named "trail-…", or the function's own
+ *    role in its own account): our own restores emit events too, and must not count as tampering;
+ * 2. ignored when the trail is not protected (shared/core/protection.ts decides);
+ * 3. refused (an alert instead of a restore) once the trail was restored TRAIL_TAMPER_MAX_RESTORES
+ *    times in TRAIL_TAMPER_WINDOW_SECONDS: someone is fighting the control, people must look;
+ * 4. restored with ensureValidTrail (the same validate → plan → apply → verify core every trigger
+ *    uses: StartLogging, CreateTrail, UpdateTrail back), in the event's account (AssumeRole of the
+ *    member role for members) at the home region;
+ * 5. notified: detected, then restored / failed / fight; a squatted destination is notified
+ *    naming the squatting trail (which is never deleted: that is for people to decide).
+ *
+ * Never throws: each event's outcome is returned and logged.
+ */
+import { createCloud } from '../cloud';
+import { createStsClient } from '../cloud/sts';
+import { errorSummary, isRetryableFailure } from '../core/errors';
+import { ensureValidTrail } from '../core/provisioner';
+import { baselineSpecFor, protectedTrail, squattedSpec } from '../core/protection';
+import { retrier } from '../core/retry';
+import { memberCredentials } from '../platform/accounts';
+import { loadBaseline, type Config } from '../platform/config';
+import { silentLogger, type Logger } from '../platform/log';
+import { noopNotifier, type Notifier } from '../platform/notify';
+import type { RestoreLedger } from '../platform/restore-ledger';
+import type { TamperConfig } from '../platform/tamper-config';
+import type { Action } from '../core/planner';
+import type { CredentialsProvider } from '../cloud/types';
+import type { TrailSpec } from '../core/spec';
+
+/** The ActionTrail write calls that can tamper with a trail. */
+export const TAMPER_EVENT_NAMES: ReadonlySet<string> = new Set(['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail']);
+
+/** Session names of this project's own role sessions start with this (trail-provisioner-vending, trail-vending, trail-remediation, trail-selfservice-<caller>). */
+export const OWN_SESSION_PREFIX = 'trail-';
+
+export interface TamperActor {
+  type?: string;
+  principalId?: string;
+  accountId?: string;
+  userName?: string;
+}
+
+/** One ActionTrail event about a trail, as the core needs it. */
+export interface TamperEvent {
+  eventId?: string;
+  eventName: string;
+  /** requestParameters.Name */
+  trailName: string;
+  /** The account the call was made in (whose trail it is). */
+  accountId: string;
+  /** acsRegion: the endpoint region called. */
+  region?: string;
+  actor: TamperActor;
+  /** CreateTrail / UpdateTrail request parameters (delivery fields), for squat detection. */
+  delivery?: Partial<TrailSpec>;
+  eventTime?: string;
+}
+
+export type TamperAction = 'ignored' | 'restored' | 'compliant' | 'limited' | 'failed';
+
+export interface TamperOutcome {
+  eventId?: string;
+  eventName: string;
+  accountId: string;
+  trail: string;
+  action: TamperAction;
+  /** Why an event was ignored or limited, or what was squatted. */
+  reason?: string;
+  /** The trail restored (the protected one; differs from `trail` for a squatted destination). */
+  restored?: string;
+  done?: Action[];
+  isLogging?: boolean;
+  error?: { Code: string; Message: string; RequestId?: string };
+  retryable?: boolean;
+  /** ms from the start of handling to the verified restore. */
+  tookMs?: number;
+}
+
+export interface TamperDeps {
+  config: Config;
+  tamper: TamperConfig;
+  /** The function role's credentials (own account; base of AssumeRole into members). */
+  credentials: CredentialsProvider;
+  ledger: RestoreLedger;
+  notifier?: Notifier;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** Retry deadline, epoch ms. */
+  deadline?: number;
+  /** The function's own account (FC context.accountId); asked from STS when absent. */
+  selfAccountId?: string;
+  /** The function's own role name, when it runs as a role (learned from STS GetCallerIdentity when absent). */
+  selfRoleName?: string;
+  baseDir?: string;
+  now?: () => number;
+}
+
+interface Self {
+  accountId: string;
+  roleName?: string;
+}
+
+/**
+ * Who the function is: its account, and its role when it runs as one (GetCallerIdentity, once
+ * per instance and account: a function's role does not change while an instance lives).
+ */
+const selves = new Map<string, Promise<Self>>();
+function whoAmI(deps: TamperDeps): Promise<Self> {
+  const cacheKey = `${deps.selfAccountId ?? '?'}/${deps.env?.['TRAIL_EMULATOR_URL'] ?? ''}`;
+  let p = selves.get(cacheKey);
+  if (!p) {
+    p = (async () => {
+      if (deps.selfAccountId && deps.selfRoleName !== undefined) return { accountId: deps.selfAccountId, roleName: deps.selfRoleName || undefined };
+      const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
+      const id = await call('sts:GetCallerIdentity', () => createStsClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env }).getCallerIdentity());
+      const roleName = /:assumed-role\/([^/]+)\//.exec(id.arn)?.[1];
+      return { accountId: deps.selfAccountId ?? id.accountId, roleName: deps.selfRoleName ?? roleName };
+    })();
+    p.catch(() => selves.delete(cacheKey));
+    selves.set(cacheKey, p);
+  }
+  return p;
+}
+
+/** The role session name of an assumed-role actor ("<roleId>:<session>" / "<roleName>:<session>"). */
+function sessionName(actor: TamperActor): string | undefined {
+  for (const v of [actor.principalId, actor.userName]) {
+    const i = v?.indexOf(':') ?? -1;
+    if (v && i >= 0) return v.slice(i + 1);
+  }
+  return undefined;
+}
+
+/** Why an event was caused by this project (then it is ignored), or undefined. */
+export function ownCause(actor: TamperActor, self: Self, accountId: string): string | undefined {
+  const session = sessionName(actor);
+  if (session?.startsWith(OWN_SESSION_PREFIX)) return `own role session ${session}`;
+  if (self.roleName && accountId === self.accountId && (actor.accountId ?? accountId) === self.accountId) {
+    const role = actor.userName?.split(':')[0];
+    if (role && role.toLowerCase() === self.roleName.toLowerCase()) return `the function's own role ${self.roleName}`;
+  }
+  return undefined;
+}
+
+/** Handles tamper events one after another (events of one trail must not race); never throws. */
+export async function respondToTamper(events: readonly TamperEvent[], deps: TamperDeps): Promise<TamperOutcome[]> {
+  const log = (deps.logger ?? silentLogger).child({ trigger: 'tamper' });
+  const notifier = deps.notifier ?? noopNotifier;
+  const out: TamperOutcome[] = [];
+  let baseline: TrailSpec[] | undefined;
+  for (const ev of events) {
+    const started = Date.now();
+    const base = { eventId: ev.eventId, eventName: ev.eventName, accountId: ev.accountId, trail: ev.trailName };
+    let outcome: TamperOutcome;
+    try {
+      baseline ??= await loadBaseline(deps.config, { region: deps.config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir);
+      outcome = await handleOne(ev, baseline, deps, notifier, log);
+    } catch (e) {
+      outcome = { ...base, action: 'failed', error: errorSummary(e), retryable: isRetryableFailure(e) };
+      notifier.notify({ kind: 'tamper-failed', title: `Trail ${ev.trailName} in ${ev.accountId}: restore failed`, accountId: ev.accountId, trail: ev.trailName, detail: { event: ev.eventName, error: outcome.error } });
+    }
+    if (outcome.action === 'restored') outcome.tookMs = Date.now() - started;
+    const level = outcome.action === 'failed' || outcome.action === 'limited' ? 'error' : 'info';
+    log[level](`tamper ${outcome.action}`, { ...outcome });
+    out.push(outcome);
+  }
+  return out;
+}
+
+async function handleOne(ev: TamperEvent, baseline: TrailSpec[], deps: TamperDeps, notifier: Notifier, log: Logger): Promise<TamperOutcome> {
+  const base = { eventId: ev.eventId, eventName: ev.eventName, accountId: ev.accountId, trail: ev.trailName };
+  if (!TAMPER_EVENT_NAMES.has(ev.eventName)) return { ...base, action: 'ignored', reason: `${ev.eventName} cannot tamper with a trail` };
+  const self = await whoAmI(deps);
+  const own = ownCause(ev.actor, self, ev.accountId);
+  if (own) return { ...base, action: 'ignored', reason: own };
+
+  // What is protected here: the trail itself, or (a CreateTrail of another name) the baseline trail whose destination it takes.
+  let spec = baselineSpecFor(baseline, ev.trailName);
+  let squatted: string | undefined;
+  if (ev.eventName === 'CreateTrail' && !spec && ev.delivery) {
+    const victim = squattedSpec(baseline, ev.trailName, ev.delivery);
+    if (victim) {
+      spec = victim;
+      squatted = `trail ${ev.trailName} took the destination of protected trail ${victim.Name}`;
+    }
+  }
+  const isOrg = Boolean(spec?.IsOrganizationTrail);
+  if (!spec || !protectedTrail(baseline, spec.Name, isOrg)) {
+    // Organization trails outside the baseline are protected too, but there is no spec to restore them from: alert.
+    return { ...base, action: 'ignored', reason: 'not a protected trail (no baseline spec names it)' };
+  }
+  const detail = { event: ev.eventName, by: ev.actor.userName ?? ev.actor.principalId ?? ev.actor.type ?? 'unknown', region: ev.region, eventTime: ev.eventTime };
+  if (squatted) {
+    notifier.notify({ kind: 'squatted-destination', title: `Destination of ${spec.Name} squatted in ${ev.accountId}`, accountId: ev.accountId, trail: spec.Name, detail: { ...detail, squatter: ev.trailName } });
+  }
+  notifier.notify({ kind: 'tamper-detected', title: `${ev.eventName} on protected trail ${ev.trailName} in ${ev.accountId}`, accountId: ev.accountId, trail: ev.trailName, detail });
+
+  // The fight limit.
+  const now = (deps.now ?? Date.now)();
+  const since = now - deps.tamper.windowSeconds * 1000;
+  const key = `${ev.accountId}/${spec.Name}`;
+  const recent = await deps.ledger.recent(key, since);
+  if (recent.length >= deps.tamper.maxRestores) {
+    const reason = `restored ${recent.length} times in the last ${deps.tamper.windowSeconds} s (TRAIL_TAMPER_MAX_RESTORES=${deps.tamper.maxRestores}): someone is fighting the control; not restoring until the window passes`;
+    notifier.notify({ kind: 'tamper-fight', title: `Trail ${spec.Name} in ${ev.accountId} keeps being tampered with`, accountId: ev.accountId, trail: spec.Name, detail: { ...detail, restores: recent.length, windowSeconds: deps.tamper.windowSeconds } });
+    return { ...base, action: 'limited', reason, restored: spec.Name };
+  }
+
+  const credentials = ev.accountId === self.accountId ? deps.credentials : memberCredentials(deps.config, deps.credentials, ev.accountId, deps.env);
+  const cloud = createCloud({ region: deps.config.region, credentials, env: deps.env, accountId: ev.accountId });
+  const r = await ensureValidTrail(spec, cloud, { logger: log, retry: deps.deadline ? { deadline: deps.deadline } : undefined, verifyTimeoutMs: 10_000 });
+  if (r.done.length === 0) {
+    return { ...base, action: 'compliant', restored: spec.Name, done: [], isLogging: r.status?.IsLogging, ...(squatted ? { reason: squatted } : {}) };
+  }
+  await deps.ledger.record(key, now, since).catch((e: unknown) => log.warn('restore not counted (ledger write failed)', { error: errorSummary(e) }));
+  notifier.notify({
+    kind: 'tamper-restored',
+    title: `Trail ${spec.Name} in ${ev.accountId} restored (${r.done.join(' → ')})`,
+    accountId: ev.accountId,
+    trail: spec.Name,
+    detail: { ...detail, done: r.done, isLogging: r.status?.IsLogging, restoresInWindow: recent.length + 1 },
+  });
+  return { ...base, action: 'restored', restored: spec.Name, done: r.done, isLogging: r.status?.IsLogging, ...(squatted ? { reason: squatted } : {}) };
+}
