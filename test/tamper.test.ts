@@ -197,3 +197,18 @@ describe('event parsing', () => {
     expect(() => toTamperEvent(ev({ eventName: 'StopLogging', requestParameters: { Name: 'baseline-trail' }, recipientAccountId: '9999999999999999999' }), DEFAULT_TAMPER_TYPES)).toThrow(/16-digit/);
   });
 });
+
+it('with TRAIL_TAMPER_STATE_OSS the restore count is shared by every instance (an OSS object per trail)', async () => {
+  const env = { TRAIL_TAMPER_MAX_RESTORES: '1', TRAIL_TAMPER_STATE_OSS: `oss://audit-${MGMT}/state` };
+  const cloud = cloudFor(emu, MEMBER_A);
+  wire(env); // instance 1
+  let from = emu.world.eventDeliveries.length;
+  await cloud.actiontrail.stopLogging('baseline-trail');
+  expect((await outcomes(from)).map((o) => o.action)).toEqual(['restored']);
+  const object = emu.world.accounts.get(MGMT)!.buckets[0]!.objects!.find((o) => o.key === `state/tamper/${MEMBER_A}/baseline-trail.json`);
+  expect(JSON.parse(Buffer.from(object!.bodyBase64, 'base64').toString()).restores).toHaveLength(1);
+  wire(env); // a fresh instance: its memory is empty, the ledger is not
+  from = emu.world.eventDeliveries.length;
+  await cloud.actiontrail.stopLogging('baseline-trail');
+  expect((await outcomes(from)).map((o) => o.action)).toEqual(['limited']);
+});
