@@ -28,7 +28,7 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 /** The deployed functions: each is a resource of the same name in s.yaml. */
-export const FUNCTION_NAMES = ['vending', 'selfservice', 'remediation'] as const;
+export const FUNCTION_NAMES = ['vending', 'selfservice', 'remediation', 'tamper'] as const;
 
 export interface BuildOptions {
   /** Project root holding functions/<name>/index.ts (default: this repository). */

@@ -29,13 +29,14 @@ const RAW = readFileSync(S_YAML, 'utf8');
  * Seconds each function needs at least: CreateTrail alone is retried for up to 5 minutes (vending,
  * and selfservice's POST /trails); a remediation sweep covers many accounts.
  */
-const MIN_TIMEOUT: Record<string, number> = { vending: 300, selfservice: 300, remediation: 600 };
+const MIN_TIMEOUT: Record<string, number> = { vending: 300, selfservice: 300, remediation: 600, tamper: 120 };
 const TRIGGER_TYPES: Record<string, string[]> = {
   vending: ['eventbridge', 'eventbridge'],
   selfservice: ['http'],
   remediation: ['timer'],
+  tamper: ['eventbridge'],
 };
-const ASYNC_FUNCTIONS = ['vending', 'remediation'];
+const ASYNC_FUNCTIONS = ['vending', 'remediation', 'tamper'];
 const FC3_TRIGGER_TYPES = ['cdn_events', 'eventbridge', 'http', 'log', 'mns_topic', 'oss', 'tablestore', 'timer'];
 const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
 
@@ -53,7 +54,7 @@ const propsOf = (t: Template, name: string): Props => t.resources[name]!.props;
 const triggersOf = (t: Template, name: string): Props[] => propsOf(t, name)['triggers'] ?? [];
 
 describe('s.yaml as written', () => {
-  it('is a Serverless Devs 3 template with exactly the three functions, each an fc3 resource', () => {
+  it('is a Serverless Devs 3 template with exactly the four functions, each an fc3 resource', () => {
     expect(written.edition).toBe('3.0.0');
     expect(written.name).toMatch(/^[a-z][a-z0-9-]*$/);
     expect(Object.keys(written.resources).sort()).toEqual([...FUNCTION_NAMES].sort());
@@ -235,6 +236,17 @@ describe('s.yaml as rendered by `s preview`', () => {
     expect(vendingPattern.type).toEqual([events.ACCOUNT_VENDED_TYPE]);
     expect(loadConfig(env).vendingSource).toBe(env.TRAIL_VENDING_SOURCE);
     expect(vending!['sourceArn']).toMatch(new RegExp(`^acs:eventbridge:cn-hangzhou:${ACCOUNT_ID}:eventbus/[^/]+/rule/[^/]+$`));
+  });
+
+  it('filters EventBridge events to exactly those the tamper function handles', async () => {
+    const { DEFAULT_TAMPER_TYPES, loadTamperConfig } = await import('../shared/platform/tamper-config');
+    const { TAMPER_EVENT_NAMES } = await import('../shared/triggers/tamper');
+    const [trigger] = triggersOf(rendered, 'tamper');
+    const pattern = JSON.parse(trigger!['triggerConfig'].eventRuleFilterPattern);
+    expect(pattern.type).toEqual(loadTamperConfig(propsOf(rendered, 'tamper')['environmentVariables']).eventTypes);
+    expect(pattern.type).toEqual(DEFAULT_TAMPER_TYPES);
+    expect([...pattern.data.eventName].sort()).toEqual([...TAMPER_EVENT_NAMES].sort());
+    expect(trigger!['triggerConfig'].asyncInvocationType).toBe(true);
   });
 
   it('sends failed asynchronous invocations to an MNS queue in the function region', () => {

@@ -14,7 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
 import type { CallLogEntry } from '../emulator/state';
 import { createLogger } from '../shared/platform/log';
-import { FN_MEMBERS, FN_MGMT, FN_REGION, WORKER, fullSpec, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
+import { createCloud } from '../shared/cloud';
+import { staticCredentials } from '../shared/cloud/credentials';
+import { createHandler as createTamper } from '../functions/tamper';
+import { waitForEventDeliveries } from '../emulator/services/eventbridge';
+import { FN_MEMBERS, FN_MGMT, FN_REGION, WORKER, fnKey, fullSpec, functionsEnv, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
 
 interface Statement {
   Effect: 'Allow' | 'Deny';
@@ -28,7 +32,7 @@ interface PolicyDoc {
 
 const policyDir = path.resolve(__dirname, '../policies');
 const load = (name: string) => JSON.parse(readFileSync(path.join(policyDir, `${name}.json`), 'utf8')) as PolicyDoc;
-const FUNCTIONS = ['vending', 'selfservice', 'remediation'] as const;
+const FUNCTIONS = ['vending', 'selfservice', 'remediation', 'tamper'] as const;
 type Principal = (typeof FUNCTIONS)[number] | 'member-role';
 
 /** RAM wildcard match: "*" any run, "?" one character; case-sensitive as RAM is on ARNs. */
@@ -119,6 +123,23 @@ beforeAll(async () => {
   await flow('remediation', () => invokeRemediation(emu, logger, inline('first-prefix'), 'timer-2'));
   await flow('remediation', () => invokeRemediation(emu, logger, inline('second-prefix'), 'timer-3'));
   await flow('remediation', () => invokeRemediation(emu, logger, { TRAIL_FANOUT_THRESHOLD: '1', TRAIL_FANOUT_BATCH: '2' }, 'timer-4'));
+  // Tamper: the baseline trail deleted in the management account, stopped and weakened in members;
+  // the function runs as an EventBridge target (its calls only are recorded, not the tamperer's).
+  const tamper = createTamper({ env: functionsEnv(emu), logger });
+  emu.registerFunction(FN_MGMT, FN_REGION, 'trail-tamper', (event, ctx) => tamper(event, ctx));
+  emu.world.functions.find((f) => f.name === 'trail-tamper')!.roleArn = `acs:ram::${FN_MGMT}:role/trail-provisioner-fc`;
+  emu.world.eventRules.push({ sourceAccounts: '*', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail'], target: { accountId: FN_MGMT, region: FN_REGION, functionName: 'trail-tamper' }, delayMs: 50 });
+  for (const id of FN_MEMBERS) emu.world.accessKeys.set(fnKey(id).accessKeyId, { ...fnKey(id), accountId: id });
+  const tamperer = (id: string) => createCloud({ region: FN_REGION, accountId: id, credentials: staticCredentials(fnKey(id)), env: { TRAIL_EMULATOR_URL: emu.url } }).actiontrail;
+  await tamperer(FN_MGMT).deleteTrail('baseline-trail');
+  await flow('tamper', () => waitForEventDeliveries(emu.world));
+  await tamperer(A).stopLogging('baseline-trail');
+  await flow('tamper', () => waitForEventDeliveries(emu.world));
+  for (const id of [B, FN_MGMT]) {
+    await tamperer(id).updateTrail({ Name: 'baseline-trail', OssBucketName: 'flows-central-audit', OssKeyPrefix: 'baseline-logs', EventRW: 'Read' });
+    await flow('tamper', () => waitForEventDeliveries(emu.world));
+  }
+  emu.world.eventRules.splice(0);
 }, 60_000);
 afterAll(async () => {
   await emu.close();
@@ -171,6 +192,11 @@ describe('RAM policies against the calls each function makes', () => {
         'fc:InvokeFunction', 'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'oss:GetObject', 'ram:GetRole', 'resourcemanager:ListAccounts', 'sts:AssumeRole',
       ].sort(),
     );
+    expect(actions('tamper')).toEqual(
+      ['actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail', 'oss:GetBucketInfo', 'oss:GetObject', 'sts:AssumeRole'].sort(),
+    );
+    const restored = emu.world.eventDeliveries.flatMap((d) => (d.result as { outcomes?: Array<{ action: string }> } | undefined)?.outcomes ?? []).filter((o) => o.action === 'restored');
+    expect(restored).toHaveLength(4);
     // Member accounts only ever see trail management and destination reads.
     for (const a of actions('member-role')) expect(a).toMatch(/^(actiontrail|oss|log|odps|ram):/);
   });
