@@ -102,3 +102,28 @@ describe('webhook notifications', () => {
     expect(() => loadTamperConfig({ TRAIL_TAMPER_STATE_OSS: 'oss://b/../x' })).toThrow(/TRAIL_TAMPER_STATE_OSS/);
   });
 });
+
+describe('remediation summaries', () => {
+  it('a run that fixed or failed something is notified with its counts; a compliant run is not', async () => {
+    const { createEmulator } = await import('../emulator/server');
+    const { FN_MGMT, functionsSeed } = await import('./helpers/functions-world');
+    const { invokeRemediation } = await import('./helpers/functions-world');
+    const { silentLogger } = await import('../shared/platform/log');
+    hook = await createWebhookReceiver();
+    const emu = await createEmulator({ seed: functionsSeed() });
+    try {
+      const first = await invokeRemediation(emu, silentLogger, { TRAIL_WEBHOOK_URL: hook.url }, 'timer-notify-1');
+      expect(first.fixed).toBeGreaterThan(0);
+      expect(hook.deliveries).toHaveLength(1);
+      expect(hook.deliveries[0]!.body).toMatchObject({ kind: 'remediation-summary', detail: { runId: first.runId, fixed: first.fixed, counts: { missing: first.counts.missing } } });
+      await invokeRemediation(emu, silentLogger, { TRAIL_WEBHOOK_URL: hook.url }, 'timer-notify-2');
+      expect(hook.deliveries).toHaveLength(1);
+      emu.world.accounts.get(FN_MGMT)!.trails[0]!.Status = 'Disable';
+      await invokeRemediation(emu, silentLogger, { TRAIL_WEBHOOK_URL: hook.url }, 'timer-notify-3');
+      expect(hook.deliveries).toHaveLength(2);
+      expect((hook.deliveries[1]!.body as { title: string }).title).toMatch(/1 non-compliant, 1 fixed, 0 failed/);
+    } finally {
+      await emu.close();
+    }
+  });
+});
