@@ -67,6 +67,8 @@ export interface EmuBucket {
   createTime?: string;
   /** private | public-read | public-read-write (default private). */
   acl?: string;
+  /** Bucket policy JSON document (GetBucketPolicy returns it as is); none by default. */
+  policy?: string;
   storageClass?: string;
   objects?: EmuObject[];
 }
@@ -74,6 +76,8 @@ export interface EmuSlsProject {
   name: string;
   region: string;
   logstores: string[];
+  /** Data retention (GetLogStore ttl, days) per logstore; default 180. */
+  logstoreTtl?: Record<string, number>;
   createTime: string;
   description?: string;
   /** Accounts other than the owner that may read the project (cross-account authorization). */

@@ -16,7 +16,7 @@
  * each output file gets a `require` made by createRequire for the built-in modules and the
  * native addon they load.
  *
- * Nothing is external. The one native addon in the tree (lz4-napi, pulled in by the SLS SDK's gateway)
+ * Nothing is external but proxy-agent (see below). The one native addon in the tree (lz4-napi, pulled in by the SLS SDK's gateway)
  * cannot be inlined into JavaScript, so `.node` files use esbuild's `copy` loader: the binary is copied
  * beside the code and the require is rewritten to it. That binary is the build host's platform, so
  * build on linux x64 (glibc), as FC runs; buildAll warns otherwise.
@@ -113,7 +113,9 @@ async function buildOne(rootDir: string, name: string, dir: string, log: (line: 
     // Minified class names would break error classification that reads constructor names.
     keepNames: true,
     sourcemap: 'linked',
-    external: [],
+    // urllib (under ali-oss) requires proxy-agent only when an HTTP proxy variable is set; it is
+    // not installed (not a dependency of anything here), so it stays an unresolved require.
+    external: ['proxy-agent'],
     loader: { '.node': 'copy' },
     logLevel: 'silent',
   });

@@ -11,7 +11,7 @@ import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/cre
 import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/platform/config';
 import { createLogger, type Logger } from '../../shared/platform/log';
 import { createNotifier, type Notifier } from '../../shared/platform/notify';
-import { loadWebhookConfig } from '../../shared/platform/tamper-config';
+import { cisChecksEnabled, loadWebhookConfig } from '../../shared/platform/tamper-config';
 import { runBatch, runRemediation } from '../../shared/triggers/remediation';
 import { formatReport, type Report } from '../../shared/triggers/report';
 import type { CredentialsProvider } from '../../shared/cloud/types';
@@ -47,12 +47,13 @@ export function createHandler(deps: HandlerDeps = {}) {
       selfAccountId: context.accountId,
       functionName: context.function?.name,
       baseDir: deps.baseDir,
+      cisChecks: cisChecksEnabled(env),
     };
     const report = parsed.kind === 'batch' ? await runBatch(parsed.batch, remediationDeps) : await runRemediation(parsed.run, remediationDeps);
     const { details: _details, ...summary } = report;
     logger.info('report', { report: summary, text: formatReport(report) });
     // A run (or batch) with anything non-compliant, failed or not delivering is notified.
-    if (report.mode !== 'fanout' && (report.nonCompliant > 0 || report.failed.length > 0 || report.deliveryProblems.length > 0)) {
+    if (report.mode !== 'fanout' && (report.nonCompliant > 0 || report.failed.length > 0 || report.deliveryProblems.length > 0 || (report.cisFindings?.length ?? 0) > 0)) {
       const notifier = deps.notifier ?? createNotifier(loadWebhookConfig(env), { logger });
       notifier.notify({
         kind: 'remediation-summary',
@@ -65,6 +66,7 @@ export function createHandler(deps: HandlerDeps = {}) {
           failed: report.failed.slice(0, 20),
           ...(report.failed.length > 20 ? { failedNotShown: report.failed.length - 20 } : {}),
           deliveryProblems: report.deliveryProblems.slice(0, 20),
+          ...(report.cisFindings ? { cisFindings: report.cisFindings.slice(0, 20) } : {}),
         },
       });
       await notifier.flush();

@@ -1,6 +1,7 @@
 /**
- * Configuration of the tamper response (functions/tamper) and of notifications, read from the
- * environment like config.ts (kept apart so the two evolve without touching each other).
+ * Configuration of the tamper response (functions/tamper), of notifications and of the CIS
+ * destination checks, read from the environment like config.ts (kept apart so the two evolve
+ * without touching each other).
  */
 import { ProvisionError } from '../core/errors';
 
@@ -85,4 +86,13 @@ export function loadTamperConfig(env: NodeJS.ProcessEnv = process.env): TamperCo
     stateOss,
     webhook: loadWebhookConfig(env),
   };
+}
+
+/** TRAIL_CIS_CHECKS (default false): remediation runs the CIS destination checks on every trail (shared/triggers/cis.ts; report only). */
+export function cisChecksEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env['TRAIL_CIS_CHECKS']?.trim().toLowerCase();
+  if (!raw) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw invalid('TRAIL_CIS_CHECKS', 'must be true or false');
 }

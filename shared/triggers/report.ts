@@ -4,6 +4,7 @@
  * humans (logs, notifications). Pure: built from per-account results, no I/O.
  */
 import type { Action, Classification } from '../core/planner';
+import type { CisResult } from './cis';
 import type { TrailLoggingStatus, TrailSpec } from '../core/spec';
 
 /** One trail spec in one account and region. */
@@ -21,6 +22,8 @@ export interface TrailOutcome {
   retryable?: boolean;
   /** Why the trail, logging, does not deliver (GetTrailStatus), when it does not. */
   deliveryProblem?: string;
+  /** CIS checks of the trail and its destinations (TRAIL_CIS_CHECKS). */
+  cis?: CisResult[];
 }
 
 export interface AccountRegionResult {
@@ -61,6 +64,8 @@ export interface Report {
   /** Trails that log but whose delivery fails (a destination gone or unwritable): for a person to look at. */
   deliveryProblems: Array<{ accountId: string; region: string; name: string; problem: string }>;
   details: AccountRegionResult[];
+  /** With TRAIL_CIS_CHECKS: every CIS check that did not pass (fail or unknown), once per trail. */
+  cisFindings?: Array<{ accountId: string; region: string; name: string } & CisResult>;
   /** Fan-out only: the async invocations sent. */
   batches?: DispatchedBatch[];
 }
@@ -92,6 +97,8 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
   const failed: Report['failed'] = [];
   const deliveryProblems: Report['deliveryProblems'] = [];
   const notDelivering = new Set<string>();
+  const cisSeen = new Set<string>();
+  let cisFindings: Report['cisFindings'];
   let fixed = 0;
   let nonCompliant = 0;
   for (const d of details) {
@@ -106,9 +113,14 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
         notDelivering.add(`${d.accountId}/${t.name}`);
         deliveryProblems.push({ accountId: d.accountId, region: d.region, name: t.name, problem: t.deliveryProblem });
       }
+      if (t.cis && !cisSeen.has(`${d.accountId}/${t.name}`)) {
+        cisSeen.add(`${d.accountId}/${t.name}`);
+        cisFindings ??= [];
+        for (const c of t.cis) if (c.status === 'fail' || c.status === 'unknown') cisFindings.push({ accountId: d.accountId, region: d.region, name: t.name, ...c });
+      }
     }
   }
-  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, details };
+  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, ...(cisFindings ? { cisFindings } : {}), details };
 }
 
 /**
@@ -135,6 +147,7 @@ export function mergeReports(batches: readonly Report[]): Report {
     nonCompliant: sum((r) => r.nonCompliant),
     failed: batches.flatMap((r) => r.failed),
     deliveryProblems: batches.flatMap((r) => r.deliveryProblems),
+    ...(batches.some((r) => r.cisFindings) ? { cisFindings: batches.flatMap((r) => r.cisFindings ?? []) } : {}),
     details: [],
   };
 }
@@ -158,5 +171,10 @@ export function formatReport(report: Report): string {
   if (report.failed.length > 20) lines.push(`  … and ${report.failed.length - 20} more failures.`);
   for (const p of report.deliveryProblems.slice(0, 20)) lines.push(`  NOT DELIVERING ${p.accountId}/${p.region}/${p.name}: ${p.problem}`);
   if (report.deliveryProblems.length > 20) lines.push(`  … and ${report.deliveryProblems.length - 20} more trails not delivering.`);
+  if (report.cisFindings) {
+    lines.push(`  CIS checks: ${report.cisFindings.length === 0 ? 'all passed' : `${report.cisFindings.length} finding(s)`}.`);
+    for (const f of report.cisFindings.slice(0, 20)) lines.push(`  ${f.id} ${f.status.toUpperCase()} ${f.accountId}/${f.region}/${f.name}: ${f.detail}`);
+    if (report.cisFindings.length > 20) lines.push(`  … and ${report.cisFindings.length - 20} more CIS findings.`);
+  }
   return lines.join('\n');
 }
