@@ -212,3 +212,18 @@ it('with TRAIL_TAMPER_STATE_OSS the restore count is shared by every instance (a
   await cloud.actiontrail.stopLogging('baseline-trail');
   expect((await outcomes(from)).map((o) => o.action)).toEqual(['limited']);
 });
+
+describe('organization trails outside the baseline are protected too', () => {
+  it('a StopLogging is undone; a DeleteTrail is reported as not restorable (no spec to restore from)', async () => {
+    await ensureTrail({ Name: 'org-trail', OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'org-prefix', IsOrganizationTrail: true, EventRW: 'All' }, cloudFor(emu, MGMT));
+    wire();
+    let from = emu.world.eventDeliveries.length;
+    await cloudFor(emu, MGMT).actiontrail.stopLogging('org-trail');
+    expect(await outcomes(from)).toEqual([expect.objectContaining({ action: 'restored', trail: 'org-trail', done: ['StartLogging'], isLogging: true })]);
+    expect(emu.world.accounts.get(MGMT)!.trails.find((t) => t.Name === 'org-trail')!.Status).toBe('Enable');
+    from = emu.world.eventDeliveries.length;
+    await cloudFor(emu, MGMT).actiontrail.deleteTrail('org-trail');
+    expect(await outcomes(from)).toEqual([expect.objectContaining({ action: 'failed', error: expect.objectContaining({ Code: 'NoBaselineSpec' }) })]);
+    expect(hook.deliveries.map((d) => (d.body as { kind: string }).kind)).toContain('tamper-failed');
+  });
+});

@@ -21,7 +21,7 @@
  */
 import { createCloud } from '../cloud';
 import { createStsClient } from '../cloud/sts';
-import { errorSummary, isRetryableFailure } from '../core/errors';
+import { ProvisionError, errorSummary, isRetryableFailure } from '../core/errors';
 import { ensureValidTrail } from '../core/provisioner';
 import { baselineSpecFor, protectedTrail, squattedSpec } from '../core/protection';
 import { retrier } from '../core/retry';
@@ -192,12 +192,14 @@ async function handleOne(ev: TamperEvent, baseline: TrailSpec[], deps: TamperDep
       squatted = `trail ${ev.trailName} took the destination of protected trail ${victim.Name}`;
     }
   }
-  const isOrg = Boolean(spec?.IsOrganizationTrail);
-  if (!spec || !protectedTrail(baseline, spec.Name, isOrg)) {
-    // Organization trails outside the baseline are protected too, but there is no spec to restore them from: alert.
-    return { ...base, action: 'ignored', reason: 'not a protected trail (no baseline spec names it)' };
-  }
   const detail = { event: ev.eventName, by: ev.actor.userName ?? ev.actor.principalId ?? ev.actor.type ?? 'unknown', region: ev.region, eventTime: ev.eventTime };
+  if (!spec) {
+    // Not a baseline trail: protected all the same when it is an organization trail (in this, the management account).
+    if (ev.eventName === 'CreateTrail' || ev.accountId !== self.accountId) return { ...base, action: 'ignored', reason: 'not a protected trail (no baseline spec names it)' };
+    return organizationTrail(ev, baseline, deps, notifier, log, detail);
+  }
+  const isOrg = Boolean(spec.IsOrganizationTrail);
+  if (!protectedTrail(baseline, spec.Name, isOrg)) return { ...base, action: 'ignored', reason: 'not a protected trail' };
   if (squatted) {
     notifier.notify({ kind: 'squatted-destination', title: `Destination of ${spec.Name} squatted in ${ev.accountId}`, accountId: ev.accountId, trail: spec.Name, detail: { ...detail, squatter: ev.trailName } });
   }
@@ -229,4 +231,56 @@ async function handleOne(ev: TamperEvent, baseline: TrailSpec[], deps: TamperDep
     detail: { ...detail, done: r.done, isLogging: r.status?.IsLogging, restoresInWindow: recent.length + 1 },
   });
   return { ...base, action: 'restored', restored: spec.Name, done: r.done, isLogging: r.status?.IsLogging, ...(squatted ? { reason: squatted } : {}) };
+}
+
+/**
+ * A protected organization trail outside the baseline (the management account's): a StopLogging is
+ * undone with StartLogging (verified); a DeleteTrail or UpdateTrail cannot be undone without a spec
+ * to restore from, so it is notified as a failed restore naming what to add to the baseline.
+ */
+async function organizationTrail(
+  ev: TamperEvent,
+  baseline: TrailSpec[],
+  deps: TamperDeps,
+  notifier: Notifier,
+  log: Logger,
+  detail: Record<string, unknown>,
+): Promise<TamperOutcome> {
+  const base = { eventId: ev.eventId, eventName: ev.eventName, accountId: ev.accountId, trail: ev.trailName };
+  const { call, policy } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, log);
+  const cloud = createCloud({ region: deps.config.region, credentials: deps.credentials, env: deps.env, accountId: ev.accountId });
+  const found = (await call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [ev.trailName], includeOrganizationTrail: true, includeShadowTrails: true }))).find(
+    (t) => t.Name === ev.trailName && t.IsOrganizationTrail,
+  );
+  const isOrg = ev.eventName === 'DeleteTrail' ? true : Boolean(found);
+  if (!protectedTrail(baseline, ev.trailName, isOrg) || (ev.eventName !== 'DeleteTrail' && !found)) {
+    return { ...base, action: 'ignored', reason: 'not a protected trail (no baseline spec names it, and it is not an organization trail)' };
+  }
+  if (ev.eventName === 'DeleteTrail' && found) return { ...base, action: 'ignored', reason: 'an organization trail of this name still exists' };
+  notifier.notify({ kind: 'tamper-detected', title: `${ev.eventName} on organization trail ${ev.trailName}`, accountId: ev.accountId, trail: ev.trailName, detail });
+  if (ev.eventName !== 'StopLogging') {
+    const error = { Code: 'NoBaselineSpec', Message: `Organization trail "${ev.trailName}" is protected but no baseline spec names it: it cannot be restored after ${ev.eventName}. Add it to the baseline.` };
+    notifier.notify({ kind: 'tamper-failed', title: `Organization trail ${ev.trailName}: cannot restore after ${ev.eventName}`, accountId: ev.accountId, trail: ev.trailName, detail: { ...detail, error } });
+    return { ...base, action: 'failed', error, retryable: false };
+  }
+  const now = (deps.now ?? Date.now)();
+  const since = now - deps.tamper.windowSeconds * 1000;
+  const key = `${ev.accountId}/${ev.trailName}`;
+  const recent = await deps.ledger.recent(key, since);
+  if (recent.length >= deps.tamper.maxRestores) {
+    notifier.notify({ kind: 'tamper-fight', title: `Organization trail ${ev.trailName} keeps being stopped`, accountId: ev.accountId, trail: ev.trailName, detail: { ...detail, restores: recent.length, windowSeconds: deps.tamper.windowSeconds } });
+    return { ...base, action: 'limited', restored: ev.trailName, reason: `restored ${recent.length} times in the last ${deps.tamper.windowSeconds} s (TRAIL_TAMPER_MAX_RESTORES=${deps.tamper.maxRestores})` };
+  }
+  const home = found!.HomeRegion && found!.HomeRegion !== cloud.region ? cloud.forRegion(found!.HomeRegion) : cloud;
+  await call('actiontrail:StartLogging', () => home.actiontrail.startLogging(ev.trailName));
+  const until = Math.min(Date.now() + 10_000, policy.deadline);
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+    const status = await call('actiontrail:GetTrailStatus', () => home.actiontrail.getTrailStatus(ev.trailName, true));
+    if (status.IsLogging) break;
+    if (Date.now() + wait > until) throw new ProvisionError({ code: 'TrailNotLoggingException', message: `Organization trail "${ev.trailName}" was started but GetTrailStatus still reports IsLogging=false.` });
+    await new Promise((r) => setTimeout(r, wait));
+  }
+  await deps.ledger.record(key, now, since).catch((e: unknown) => log.warn('restore not counted (ledger write failed)', { error: errorSummary(e) }));
+  notifier.notify({ kind: 'tamper-restored', title: `Organization trail ${ev.trailName} restored (StartLogging)`, accountId: ev.accountId, trail: ev.trailName, detail: { ...detail, done: ['StartLogging'], isLogging: true } });
+  return { ...base, action: 'restored', restored: ev.trailName, done: ['StartLogging'], isLogging: true };
 }
