@@ -140,6 +140,7 @@ async function main(): Promise<void> {
   const memberKey = member.accessKeys![0]!;
   const pop = new RPCClient({ endpoint: emu.url, apiVersion: '2020-07-06', ...memberKey });
   say(`\n④ tamper loop: ActionTrail events of every account → EventBridge rule → tamper function (delivery delay ${delayMs} ms)`);
+  const hooked = hook.deliveries.length;
   const stoppedAt = Date.now();
   await pop.request('StopLogging', { Name: 'baseline-trail' });
   say(`  member ${member.id} (its own AccessKey, @alicloud/pop-core): StopLogging baseline-trail`);
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
   }
   say(restoredMs !== undefined ? `  GetTrailStatus IsLogging=true again ${restoredMs} ms after the StopLogging` : '  not restored within 10 s');
   await new Promise((r) => setTimeout(r, 200));
-  say(`  webhook notifications: ${hook.deliveries.map((d) => (d.body as { kind?: string }).kind).join(', ') || 'none'}`);
+  say(`  webhook notifications: ${hook.deliveries.slice(hooked).map((d) => (d.body as { kind?: string }).kind).join(', ') || 'none'}`);
 
   const writes = emu.world.calls.filter((c) => /Create|Update|Start/.test(c.action)).length;
   say(`\n✔ done: ${emu.world.calls.length} signed API calls to the emulator, ${writes} of them writes.`);
