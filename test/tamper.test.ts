@@ -13,7 +13,7 @@ import { toTamperEvent } from '../functions/tamper/event';
 import { ensureTrail } from '../shared/core/provisioner';
 import { silentLogger } from '../shared/platform/log';
 import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
-import type { TamperOutcome } from '../shared/triggers/tamper';
+import { ownCause, type TamperOutcome } from '../shared/triggers/tamper';
 import { MEMBER_A, MGMT, REGION, baseSeed, cloudFor, emuEnv, startWorld } from './helpers/world';
 
 const BASELINE = [{ Name: 'baseline-trail', OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'baseline-prefix', EventRW: 'All' as const }];
@@ -225,5 +225,22 @@ describe('organization trails outside the baseline are protected too', () => {
     await cloudFor(emu, MGMT).actiontrail.deleteTrail('org-trail');
     expect(await outcomes(from)).toEqual([expect.objectContaining({ action: 'failed', error: expect.objectContaining({ Code: 'NoBaselineSpec' }) })]);
     expect(hook.deliveries.map((d) => (d.body as { kind: string }).kind)).toContain('tamper-failed');
+  });
+});
+
+describe('own sessions', () => {
+  const self = { accountId: MGMT, roleName: 'trail-provisioner-fc' };
+  it.each(['trail-provisioner-vending', 'trail-vending', 'trail-remediation', 'trail-selfservice-alice'])('session %s is ours, in any account', (session) => {
+    expect(ownCause({ type: 'assumed-role', principalId: `300000000000001:${session}`, accountId: MEMBER_A, userName: `ResourceDirectoryAccountAccessRole:${session}` }, self, MEMBER_A)).toBe(`own role session ${session}`);
+  });
+  it("the function's own role is ours in its own account only; people and other roles are not", () => {
+    expect(ownCause({ type: 'assumed-role', accountId: MGMT, userName: 'trail-provisioner-fc:abc' }, self, MGMT)).toMatch(/own role/);
+    expect(ownCause({ type: 'assumed-role', accountId: MEMBER_A, userName: 'trail-provisioner-fc:abc' }, self, MEMBER_A)).toBeUndefined();
+    expect(ownCause({ type: 'root-account', principalId: MGMT, accountId: MGMT }, self, MGMT)).toBeUndefined();
+    expect(ownCause({ type: 'assumed-role', accountId: MGMT, userName: 'admin-role:trail' }, self, MGMT)).toBeUndefined();
+    expect(ownCause({ type: 'ram-user', accountId: MGMT, userName: 'trail-admin' }, self, MGMT)).toBeUndefined();
+    // Anyone may name a session "trail-…": on a role that is not ours it is not ours.
+    expect(ownCause({ type: 'assumed-role', principalId: '399:trail-vending', accountId: MEMBER_A, userName: 'admin-role:trail-vending' }, self, MEMBER_A)).toBeUndefined();
+    expect(ownCause({ type: 'assumed-role', principalId: '399:trail-vending', accountId: MEMBER_A }, self, MEMBER_A)).toBeUndefined();
   });
 });

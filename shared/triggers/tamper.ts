@@ -25,7 +25,7 @@ import { ProvisionError, errorSummary, isRetryableFailure } from '../core/errors
 import { ensureValidTrail } from '../core/provisioner';
 import { baselineSpecFor, protectedTrail, squattedSpec } from '../core/protection';
 import { retrier } from '../core/retry';
-import { memberCredentials } from '../platform/accounts';
+import { DEFAULT_MEMBER_ROLE, memberCredentials } from '../platform/accounts';
 import { loadBaseline, type Config } from '../platform/config';
 import { silentLogger, type Logger } from '../platform/log';
 import { noopNotifier, type Notifier } from '../platform/notify';
@@ -139,10 +139,16 @@ function sessionName(actor: TamperActor): string | undefined {
   return undefined;
 }
 
-/** Why an event was caused by this project (then it is ignored), or undefined. */
-export function ownCause(actor: TamperActor, self: Self, accountId: string): string | undefined {
+/**
+ * Why an event was caused by this project (then it is ignored), or undefined: a session named
+ * "trail-…" of the member role (TRAIL_MEMBER_ROLE) or of the function's own role. The role is
+ * checked too, since anyone may pick a session name: "trail-x" on another role is not ours.
+ */
+export function ownCause(actor: TamperActor, self: Self, accountId: string, memberRole = DEFAULT_MEMBER_ROLE): string | undefined {
   const session = sessionName(actor);
-  if (session?.startsWith(OWN_SESSION_PREFIX)) return `own role session ${session}`;
+  const role = actor.userName?.includes(':') ? actor.userName.split(':')[0]!.toLowerCase() : undefined;
+  const ourRoles = [memberRole.toLowerCase(), ...(self.roleName ? [self.roleName.toLowerCase()] : [])];
+  if (session?.startsWith(OWN_SESSION_PREFIX) && role && ourRoles.includes(role)) return `own role session ${session}`;
   if (self.roleName && accountId === self.accountId && (actor.accountId ?? accountId) === self.accountId) {
     const role = actor.userName?.split(':')[0];
     if (role && role.toLowerCase() === self.roleName.toLowerCase()) return `the function's own role ${self.roleName}`;
@@ -179,7 +185,7 @@ async function handleOne(ev: TamperEvent, baseline: TrailSpec[], deps: TamperDep
   const base = { eventId: ev.eventId, eventName: ev.eventName, accountId: ev.accountId, trail: ev.trailName };
   if (!TAMPER_EVENT_NAMES.has(ev.eventName)) return { ...base, action: 'ignored', reason: `${ev.eventName} cannot tamper with a trail` };
   const self = await whoAmI(deps);
-  const own = ownCause(ev.actor, self, ev.accountId);
+  const own = ownCause(ev.actor, self, ev.accountId, deps.config.memberRole);
   if (own) return { ...base, action: 'ignored', reason: own };
 
   // What is protected here: the trail itself, or (a CreateTrail of another name) the baseline trail whose destination it takes.
