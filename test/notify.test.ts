@@ -126,4 +126,26 @@ describe('remediation summaries', () => {
       await emu.close();
     }
   });
+
+  it('a destination squatted by another trail (RepeatOssBucket) is notified naming the trail that cannot get it', async () => {
+    const { createEmulator } = await import('../emulator/server');
+    const { BASELINE, FN_MGMT, FN_REGION, functionsSeed, invokeRemediation } = await import('./helpers/functions-world');
+    const { silentLogger } = await import('../shared/platform/log');
+    hook = await createWebhookReceiver();
+    const seed = functionsSeed();
+    const t = '2026-01-01T00:00:00Z';
+    seed.accounts.find((a) => a.id === FN_MGMT)!.trails = [
+      { Name: 'squatter-trail', AccountId: FN_MGMT, HomeRegion: FN_REGION, TrailRegion: 'All', EventRW: 'Read', OssBucketName: BASELINE.OssBucketName, OssKeyPrefix: BASELINE.OssKeyPrefix, OssWriteRoleArn: '', SlsProjectArn: '', SlsWriteRoleArn: '', MaxComputeProjectArn: '', MaxComputeWriteRoleArn: '', IsOrganizationTrail: false, Status: 'Enable', CreateTime: t, UpdateTime: t },
+    ];
+    const emu = await createEmulator({ seed });
+    try {
+      const report = await invokeRemediation(emu, silentLogger, { TRAIL_WEBHOOK_URL: hook.url, TRAIL_ACCOUNTS: FN_MGMT }, 'timer-squat');
+      expect(report.failed.map((f) => f.Code)).toEqual(['RepeatOssBucket']);
+      const kinds = hook.deliveries.map((d) => (d.body as { kind: string }).kind);
+      expect(kinds.sort()).toEqual(['remediation-summary', 'squatted-destination']);
+      expect(hook.deliveries.map((d) => d.body as { kind: string; trail?: string }).find((b) => b.kind === 'squatted-destination')!.trail).toBe('baseline-trail');
+    } finally {
+      await emu.close();
+    }
+  });
 });

@@ -69,6 +69,10 @@ export function createHandler(deps: HandlerDeps = {}) {
           ...(report.cisFindings ? { cisFindings: report.cisFindings.slice(0, 20) } : {}),
         },
       });
+      // A destination another trail took (RepeatOssBucket) is a squat: its own notification.
+      for (const f of report.failed.filter((x) => x.Code === 'RepeatOssBucket').slice(0, 20)) {
+        notifier.notify({ kind: 'squatted-destination', title: `Trail ${f.name ?? '?'} in ${f.accountId}: its destination is taken by another trail`, accountId: f.accountId, trail: f.name, detail: { runId: report.runId, region: f.region, error: f.Message } });
+      }
       await notifier.flush();
     }
     const retryable = report.failed.filter((f) => f.retryable);
