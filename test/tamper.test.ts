@@ -244,3 +244,16 @@ describe('own sessions', () => {
     expect(ownCause({ type: 'assumed-role', principalId: '399:trail-vending', accountId: MEMBER_A }, self, MEMBER_A)).toBeUndefined();
   });
 });
+
+it('examples/events/tamper-stoplogging.json is an event the function acts on (handler invoked directly, as FC would)', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { staticCredentials } = await import('../shared/cloud/credentials');
+  const { keyFor } = await import('./helpers/world');
+  const raw = readFileSync('examples/events/tamper-stoplogging.json');
+  const [ev] = JSON.parse(`[${raw.toString()}]`) as [Parameters<typeof toTamperEvent>[0]];
+  expect(toTamperEvent(ev, DEFAULT_TAMPER_TYPES)).toMatchObject({ eventName: 'StopLogging', trailName: 'baseline-trail', accountId: MEMBER_A });
+  await cloudFor(emu, MEMBER_A).actiontrail.stopLogging('baseline-trail');
+  const handler = createHandler({ env: { ...emuEnv(emu), TRAIL_REGION: REGION, TRAIL_BASELINE: JSON.stringify(BASELINE) }, credentials: staticCredentials(keyFor(MGMT)), logger: silentLogger });
+  const result = await handler(raw, { accountId: MGMT, requestId: 'example' });
+  expect(result.outcomes).toEqual([expect.objectContaining({ action: 'restored', accountId: MEMBER_A, done: ['StartLogging'], isLogging: true })]);
+});

@@ -120,7 +120,16 @@ function whoAmI(deps: TamperDeps): Promise<Self> {
     p = (async () => {
       if (deps.selfAccountId && deps.selfRoleName !== undefined) return { accountId: deps.selfAccountId, roleName: deps.selfRoleName || undefined };
       const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
-      const id = await call('sts:GetCallerIdentity', () => createStsClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env }).getCallerIdentity());
+      let id: { accountId: string; arn: string };
+      try {
+        id = await call('sts:GetCallerIdentity', () => createStsClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env }).getCallerIdentity());
+      } catch (e) {
+        // Not knowing our own role must not stop a restore: only trail-… sessions are then recognised (asked again next time).
+        if (!deps.selfAccountId) throw e;
+        deps.logger?.warn('own identity unknown; only trail-… sessions are recognised as ours', { error: errorSummary(e) });
+        selves.delete(cacheKey);
+        return { accountId: deps.selfAccountId };
+      }
       const roleName = /:assumed-role\/([^/]+)\//.exec(id.arn)?.[1];
       return { accountId: deps.selfAccountId ?? id.accountId, roleName: deps.selfRoleName ?? roleName };
     })();
