@@ -317,5 +317,7 @@ export function snapshot(world: World): SeedFile {
     })),
     functions: world.functions.map(({ handler: _h, ...f }) => f),
     faults: world.faults,
+    eventRules: world.eventRules,
+    eventDelayMs: world.eventDelayMs,
   };
 }
