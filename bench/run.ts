@@ -7,7 +7,8 @@
  * measure and the numbers on the reference machine.
  *
  * Sizes can be changed with BENCH_COLD_RUNS, BENCH_SPECS, BENCH_ACCOUNTS, BENCH_LATENCY_MS,
- * BENCH_MAP_RUNS and BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8).
+ * BENCH_MAP_RUNS, BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8), BENCH_TAMPER_EVENTS
+ * (default 120) and BENCH_TAMPER_LATENCY_MS (the "realistic" per-call latency, default 100).
  */
 import { cpus } from 'node:os';
 import { formatBytes } from '../scripts/build';
@@ -15,6 +16,7 @@ import { coldStart } from './coldstart';
 import { fleet } from './fleet';
 import { perSpecOverhead } from './overhead';
 import { formatSourceMapCost, sourceMapCost } from './sourcemaps';
+import { tamperRestore } from './tamper';
 import { goalTable, median, mib, ms, percentile, type GoalRow } from './stats';
 
 const num = (name: string, def: number) => {
@@ -27,6 +29,8 @@ const SPECS = num('BENCH_SPECS', 300);
 const ACCOUNTS = num('BENCH_ACCOUNTS', 1000);
 const LATENCY = num('BENCH_LATENCY_MS', 20);
 const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
+const TAMPER_EVENTS = num('BENCH_TAMPER_EVENTS', 120);
+const TAMPER_LATENCY = num('BENCH_TAMPER_LATENCY_MS', 100);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -82,6 +86,21 @@ async function run(): Promise<void> {
   for (const line of formatSourceMapCost(maps, ms, formatBytes)) out(line);
   for (const c of maps.cases) {
     rows.push({ measure: `source maps cost, ${c.name}`, value: `+${ms(median(c.mapsWallMs) - median(c.plainWallMs))} (${(median(c.mapsWallMs) / median(c.plainWallMs)).toFixed(2)}x)`, goal: '- (maps shipped apart)' });
+  }
+
+  // 5. Tamper response: time to restore.
+  out(`\n== Tamper response: time to restore (event delivered to the tamper function → GetTrailStatus IsLogging=true) ==`);
+  for (const latency of [0, TAMPER_LATENCY]) {
+    const t = await tamperRestore(TAMPER_EVENTS, latency, log);
+    out(
+      `latency ${String(latency).padStart(3)} ms/call: ${t.restoreMs.length} restored (${Object.entries(t.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}), ${t.notRestored} not` +
+        `   median ${ms(median(t.restoreMs))}   p99 ${ms(percentile(t.restoreMs, 99))}   max ${ms(Math.max(...t.restoreMs))}`,
+    );
+    if (latency === 0) {
+      rows.push({ measure: `time to restore, median (${t.events} events, 0 ms)`, value: `${ms(median(t.restoreMs))} (p99 ${ms(percentile(t.restoreMs, 99))})`, goal: '< 2 s', met: median(t.restoreMs) < 2000 && t.notRestored === 0 });
+    } else {
+      rows.push({ measure: `time to restore, median (${latency} ms per call)`, value: `${ms(median(t.restoreMs))} (p99 ${ms(percentile(t.restoreMs, 99))})`, goal: '-' });
+    }
   }
 
   out('\n== Summary ==');

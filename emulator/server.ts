@@ -12,6 +12,7 @@ import { verifyRequest } from './signature';
 import { applyFaults } from './faults';
 import { SERVICES } from './services';
 import { formatError } from './errors';
+import { publishActionTrailEvent } from './services/eventbridge';
 
 export interface EmulatorOptions {
   seed?: SeedFile;
@@ -150,6 +151,7 @@ async function handle(world: World, req: http.IncomingMessage, res: http.ServerR
     const out: EmuResponse = await SERVICES[service](emuReq, world);
     send(res, service, requestId, out);
     log(world, emuReq, out.status, undefined, started);
+    if (service === 'actiontrail' && out.status === 200) publishActionTrailEvent(emuReq, world);
   } catch (e) {
     const err = e instanceof EmuError ? e : new EmuError(500, 'InternalError', 'The request processing has failed due to some unknown error.');
     if (!(e instanceof EmuError)) console.error('[emulator] handler crashed:', e);

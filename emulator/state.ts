@@ -67,6 +67,8 @@ export interface EmuBucket {
   createTime?: string;
   /** private | public-read | public-read-write (default private). */
   acl?: string;
+  /** Bucket policy JSON document (GetBucketPolicy returns it as is); none by default. */
+  policy?: string;
   storageClass?: string;
   objects?: EmuObject[];
   /** Overrides World.ossV1Allowed for this bucket (an old bucket that still takes V1/V2 signatures). */
@@ -76,6 +78,8 @@ export interface EmuSlsProject {
   name: string;
   region: string;
   logstores: string[];
+  /** Data retention (GetLogStore ttl, days) per logstore; default 180. */
+  logstoreTtl?: Record<string, number>;
   createTime: string;
   description?: string;
   /** Accounts other than the owner that may read the project (cross-account authorization). */
@@ -193,6 +197,39 @@ export interface CallLogEntry {
   request?: { region: string; method: string; path: string; query: string[]; params: Record<string, string>; bucket?: string; project?: string };
 }
 
+/**
+ * An EventBridge rule delivering ActionTrail events to an FC function (emulator/services/eventbridge.ts).
+ * `sourceAccounts` other than the target's own account model EventBridge cross-account routing:
+ * a rule on each member's bus forwarding to the target account's bus.
+ */
+export interface EmuEventRule {
+  /** Accounts whose ActionTrail events the rule receives ("*": every account in the World). */
+  sourceAccounts: string[] | '*';
+  /** CloudEvent types matched (default: any ActionTrail type). */
+  types?: string[];
+  /** data.eventName values matched (default: any). */
+  eventNames?: string[];
+  target: { accountId: string; region: string; functionName: string };
+  /** Delivery delay, ms (default World.eventDelayMs). */
+  delayMs?: number;
+}
+
+export interface EmuEventDelivery {
+  eventId: string;
+  type: string;
+  eventName: string;
+  trailName?: string;
+  sourceAccountId: string;
+  functionName: string;
+  /** Epoch ms: the API call answered (event published), the function invoked, the function done. */
+  publishedAt: number;
+  deliveredAt?: number;
+  finishedAt?: number;
+  status: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  result?: unknown;
+  error?: string;
+}
+
 export interface World {
   /** Region used when a request carries none. */
   defaultRegion: string;
@@ -231,6 +268,12 @@ export interface World {
    * signature's region does not match the bucket's). Which comes first is unverified.
    */
   ossWrongRegionAnswer?: 'endpoint' | 'signature';
+  /** EventBridge rules that deliver ActionTrail events to functions. */
+  eventRules: EmuEventRule[];
+  /** Every event delivery, in order. */
+  eventDeliveries: EmuEventDelivery[];
+  /** Default delay between an ActionTrail write call and the event's delivery, ms. */
+  eventDelayMs: number;
 }
 
 export interface SeedFile {
@@ -247,6 +290,8 @@ export interface SeedFile {
   actiontrailIsShadowTrail?: boolean;
   /** See World.ossWrongRegionAnswer (default 'endpoint'). */
   ossWrongRegionAnswer?: 'endpoint' | 'signature';
+  eventRules?: EmuEventRule[];
+  eventDelayMs?: number;
 }
 
 export function createWorld(seed: SeedFile = { accounts: [] }): World {
@@ -263,6 +308,9 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     actiontrailDefaultRoles: seed.actiontrailDefaultRoles,
     actiontrailIsShadowTrail: seed.actiontrailIsShadowTrail,
     ossWrongRegionAnswer: seed.ossWrongRegionAnswer,
+    eventRules: [...(seed.eventRules ?? [])],
+    eventDeliveries: [],
+    eventDelayMs: seed.eventDelayMs ?? 0,
   };
   for (const a of seed.accounts) {
     addAccount(world, a);
@@ -319,5 +367,7 @@ export function snapshot(world: World): SeedFile {
     })),
     functions: world.functions.map(({ handler: _h, ...f }) => f),
     faults: world.faults,
+    eventRules: world.eventRules,
+    eventDelayMs: world.eventDelayMs,
   };
 }

@@ -33,7 +33,7 @@ import { build } from 'esbuild';
 import { checkBinary, nativeFilesIn, nativeTargetPlugin, NativeTargetError, resolveNativeBinaries, type NativeBinaries, type NativeOptions } from './native-target';
 
 /** The deployed functions: each is a resource of the same name in s.yaml. */
-export const FUNCTION_NAMES = ['vending', 'selfservice', 'remediation'] as const;
+export const FUNCTION_NAMES = ['vending', 'selfservice', 'remediation', 'tamper'] as const;
 
 export interface BuildOptions {
   /** Project root holding functions/<name>/index.ts (default: this repository). */

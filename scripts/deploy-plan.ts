@@ -24,6 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { loadConfig, type Config } from '../shared/platform/config';
+import { cisChecksEnabled, loadTamperConfig } from '../shared/platform/tamper-config';
+import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
 import { ACCOUNT_VENDED_TYPE, RD_ACCOUNT_CREATED_EVENTS, RD_API_CALL_TYPES } from '../functions/vending/event';
 
 export const ROOT = path.resolve(__dirname, '..');
@@ -165,6 +167,7 @@ export const FUNCTION_DUTIES: Record<string, { trails: boolean; members: boolean
   vending: { trails: false, members: true, vends: true },
   selfservice: { trails: true, members: false },
   remediation: { trails: true, members: true },
+  tamper: { trails: true, members: true },
 };
 
 /** Actions that take no resource-level authorization (RAM doc: "All Resources"), so "*" is their only resource. */
@@ -231,6 +234,13 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
   if (duties.vends && config.vendingAccounts.kind === 'rd') s.push({ Effect: 'Allow', Action: ['resourcemanager:GetAccount'], Resource: ['*'] });
   if (config.baseline.kind === 'oss') s.push({ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${config.baseline.bucket}/${config.baseline.key}`] });
   if (config.policy.kind === 'oss') s.push({ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${config.policy.bucket}/${config.policy.key}`] });
+  // Tamper response's restore ledger (TRAIL_TAMPER_STATE_OSS) and remediation's CIS checks (TRAIL_CIS_CHECKS).
+  const tamperState = loadTamperConfig(env).stateOss;
+  if (tamperState) s.push({ Effect: 'Allow', Action: ['oss:GetObject', 'oss:PutObject'], Resource: [`acs:oss:*:*:${tamperState.bucket}/${tamperState.prefix ? `${tamperState.prefix}/` : ''}*`] });
+  if (cisChecksEnabled(env)) {
+    s.push({ Effect: 'Allow', Action: ['oss:GetBucketAcl', 'oss:GetBucketPolicy'], Resource: ['acs:oss:*:*:*'] });
+    s.push({ Effect: 'Allow', Action: ['log:GetLogStore'], Resource: ['acs:log:*:*:project/*/logstore/*'] });
+  }
   if (config.auditOss) s.push({ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${config.auditOss.bucket}/${config.auditOss.prefix ? `${config.auditOss.prefix}/` : ''}*`] });
   if (config.reportOss) {
     s.push({ Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:*:${config.reportOss.bucket}/${config.reportOss.prefix ? `${config.reportOss.prefix}/` : ''}*`] });
@@ -320,7 +330,13 @@ export function checkDeployment(t: Template, policyDir = path.join(ROOT, 'polici
         continue;
       }
       const types = (pattern['type'] ?? []) as string[];
-      if (types.includes(ACCOUNT_VENDED_TYPE)) {
+      if (name === 'tamper') {
+        // The tamper function handles the types TRAIL_TAMPER_EVENT_TYPES names and the trail write calls it knows.
+        const accepted = new Set(loadTamperConfig(env).eventTypes);
+        const names = ((pattern['data'] as Record<string, unknown> | undefined)?.['eventName'] ?? []) as string[];
+        if (types.length === 0 || types.some((x) => !accepted.has(x))) cross.push(`${name}/${String(tr['triggerName'])}: event types ${JSON.stringify(types)} are not the ones the tamper function handles (${[...accepted].join(', ')})`);
+        if (names.length === 0 || names.some((x) => !TAMPER_EVENT_NAMES.has(x))) cross.push(`${name}/${String(tr['triggerName'])}: data.eventName ${JSON.stringify(names)} must list only ${[...TAMPER_EVENT_NAMES].join(', ')}`);
+      } else if (types.includes(ACCOUNT_VENDED_TYPE)) {
         if (JSON.stringify(pattern['source']) !== JSON.stringify([env['TRAIL_VENDING_SOURCE']])) cross.push(`${name}/${String(tr['triggerName'])}: source ${JSON.stringify(pattern['source'])} is not TRAIL_VENDING_SOURCE ${env['TRAIL_VENDING_SOURCE']}`);
       } else {
         const unknownTypes = types.filter((x) => !RD_API_CALL_TYPES.has(x));

@@ -9,10 +9,15 @@
  *    demo guardrail policy (examples/guardrails/policy.json) refuses with no write;
  * 4. runs the account-vending trigger for a member account (STS AssumeRole) and the
  *    compliance timer over the whole Resource Directory;
- * 5. keeps serving, printing curl commands, until Ctrl-C (`--once` exits after step 4).
+ * 5. wires the tamper loop: every account's ActionTrail write calls reach the tamper function
+ *    through an EventBridge rule (delivered after --event-delay-ms, default 1000), then stops a
+ *    member's baseline trail with an independent client (@alicloud/pop-core, the member's own
+ *    AccessKey) and shows it restored, with the webhook notifications a loopback receiver got;
+ * 6. keeps serving, printing curl commands, until Ctrl-C (`--once` exits after step 5).
  *
  * With real credentials you do not need this: deploy with `s deploy` (docs/deploy.md).
- * Options: --once, --port N (HTTP API port; default 8080, 0 = any free port), --quiet (no JSON logs).
+ * Options: --once, --port N (HTTP API port; default 8080, 0 = any free port), --quiet (no JSON logs),
+ * --event-delay-ms N (ActionTrail → EventBridge → FC delivery delay on the emulator; default 1000).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -27,12 +32,20 @@ import { createHandler as createHttpHandler } from '../functions/selfservice';
 import { createLocalHttpServer } from '../functions/selfservice/local';
 import { createHandler as createVendingHandler } from '../functions/vending';
 import { createHandler as createRemediationHandler } from '../functions/remediation';
+import { createHandler as createTamperHandler, type TamperInvocationResult } from '../functions/tamper';
+import { createWebhookReceiver } from '../emulator/webhook';
+import RPCClient from '@alicloud/pop-core';
 
 const ROOT = path.resolve(__dirname, '..');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { once: { type: 'boolean', default: false }, port: { type: 'string', default: '8080' }, quiet: { type: 'boolean', default: false } },
+    options: {
+      once: { type: 'boolean', default: false },
+      port: { type: 'string', default: '8080' },
+      quiet: { type: 'boolean', default: false },
+      'event-delay-ms': { type: 'string', default: '1000' },
+    },
   });
   const say = (s = '') => process.stdout.write(s + '\n');
   const seed = JSON.parse(readFileSync(path.join(ROOT, 'emulator/seed.example.json'), 'utf8')) as SeedFile;
@@ -40,7 +53,10 @@ async function main(): Promise<void> {
   const member = seed.accounts.find((a) => a.rdRole === 'member')!;
   const region = seed.defaultRegion ?? 'cn-hangzhou';
 
+  // The tamper function's own role (FC runs it with this role's credentials).
+  mgmt.roles = [...(mgmt.roles ?? []), { name: 'trail-tamper', trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }];
   const emu = await createEmulator({ seed });
+  const hook = await createWebhookReceiver();
   say(`▶ cloud emulator on ${emu.url} (ActionTrail, OSS, SLS, MaxCompute, STS, RAM, Resource Manager, FC; signatures verified)`);
 
   const token = `demo-${randomBytes(12).toString('hex')}`;
@@ -57,6 +73,7 @@ async function main(): Promise<void> {
     TRAIL_ACCOUNTS: 'rd',
     TRAIL_BASELINE: JSON.stringify(baseline),
     TRAIL_CONCURRENCY: '4',
+    TRAIL_WEBHOOK_URL: hook.url,
   };
   const credentials = staticCredentials(mgmt.accessKeys![0]!);
   const logger = values.quiet ? silentLogger : createLogger({}, { write: (line) => process.stderr.write(line + '\n') });
@@ -121,11 +138,47 @@ async function main(): Promise<void> {
   const report = await remediation(Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'compliance-sweep', payload: '{}' })), { ...context, requestId: 'timer-demo' });
   say(formatReport(report).replace(/^/gm, '  '));
 
+  // 4. The tamper loop: ActionTrail events of every account → EventBridge rule → tamper function.
+  const tamper = createTamperHandler({ env, logger });
+  emu.registerFunction(mgmt.id, region, 'tamper', (event, ctx) => tamper(event, ctx));
+  emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${mgmt.id}:role/trail-tamper`;
+  const delayMs = Number(values['event-delay-ms']);
+  emu.world.eventRules.push({
+    sourceAccounts: '*',
+    eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail'],
+    target: { accountId: mgmt.id, region, functionName: 'tamper' },
+    delayMs: Number.isFinite(delayMs) && delayMs >= 0 ? delayMs : 1000,
+  });
+  const memberKey = member.accessKeys![0]!;
+  const pop = new RPCClient({ endpoint: emu.url, apiVersion: '2020-07-06', ...memberKey });
+  say(`\n④ tamper loop: ActionTrail events of every account → EventBridge rule → tamper function (delivery delay ${delayMs} ms)`);
+  const hooked = hook.deliveries.length;
+  const stoppedAt = Date.now();
+  await pop.request('StopLogging', { Name: 'baseline-trail' });
+  say(`  member ${member.id} (its own AccessKey, @alicloud/pop-core): StopLogging baseline-trail`);
+  let restoredMs: number | undefined;
+  while (Date.now() - stoppedAt < 10_000) {
+    const status = (await pop.request('GetTrailStatus', { Name: 'baseline-trail' })) as { IsLogging?: boolean };
+    if (status.IsLogging) {
+      restoredMs = Date.now() - stoppedAt;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const delivery = emu.world.eventDeliveries.find((d) => d.eventName === 'StopLogging' && d.sourceAccountId === member.id);
+  while (delivery && (delivery.status === 'Pending' || delivery.status === 'Running')) await new Promise((r) => setTimeout(r, 20));
+  for (const o of (delivery?.result as TamperInvocationResult | undefined)?.outcomes ?? []) {
+    say(`  tamper function: ${o.eventName} on ${o.trail} in ${o.accountId} → ${o.action}${o.done?.length ? ` (${o.done.join(' → ')}; IsLogging=${o.isLogging})` : ''}${o.reason ? ` — ${o.reason}` : ''}`);
+  }
+  say(restoredMs !== undefined ? `  GetTrailStatus IsLogging=true again ${restoredMs} ms after the StopLogging` : '  not restored within 10 s');
+  await new Promise((r) => setTimeout(r, 200));
+  say(`  webhook notifications: ${hook.deliveries.slice(hooked).map((d) => (d.body as { kind?: string }).kind).join(', ') || 'none'}`);
+
   const writes = emu.world.calls.filter((c) => /Create|Update|Start/.test(c.action)).length;
   say(`\n✔ done: ${emu.world.calls.length} signed API calls to the emulator, ${writes} of them writes.`);
   if (values.once) {
     server.close();
-    await emu.close();
+    await Promise.all([emu.close(), hook.close()]);
     return;
   }
   say(`\nTry it (Ctrl-C to stop):`);
@@ -135,9 +188,11 @@ async function main(): Promise<void> {
   say(`  curl -s -H 'Authorization: Bearer ${token}' -H 'content-type: application/json' -d '{"Name":"my-new-trail","OssBucketName":"audit-log-demo","EventRW":"All"}' '${api}/trails?dryRun=true'`);
   say(`  curl -s -X POST -H 'Authorization: Bearer ${token}' ${api}/trails/demo-trail/logging`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/schema`);
+  say(`Tamper with a baseline trail using any client, e.g. ActionTrail StopLogging Name=baseline-trail at endpoint ${emu.url}`);
+  say(`  with AccessKey ${memberKey.accessKeyId} / ${memberKey.accessKeySecret} (demo member ${member.id}): the tamper function restores it within seconds.`);
   const stop = () => {
     server.close();
-    void emu.close().then(() => process.exit(0));
+    void Promise.all([emu.close(), hook.close()]).then(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -31,13 +31,14 @@ const RAW = readFileSync(S_YAML, 'utf8');
  * Seconds each function needs at least: CreateTrail alone is retried for up to 5 minutes (vending,
  * and selfservice's POST /trails); a remediation sweep covers many accounts.
  */
-const MIN_TIMEOUT: Record<string, number> = { vending: 300, selfservice: 300, remediation: 600 };
+const MIN_TIMEOUT: Record<string, number> = { vending: 300, selfservice: 300, remediation: 600, tamper: 120 };
 const TRIGGER_TYPES: Record<string, string[]> = {
   vending: ['eventbridge', 'eventbridge'],
   selfservice: ['http'],
   remediation: ['timer'],
+  tamper: ['eventbridge'],
 };
-const ASYNC_FUNCTIONS = ['vending', 'remediation'];
+const ASYNC_FUNCTIONS = ['vending', 'remediation', 'tamper'];
 const FC3_TRIGGER_TYPES = ['cdn_events', 'eventbridge', 'http', 'log', 'mns_topic', 'oss', 'tablestore', 'timer'];
 const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'];
 
@@ -55,7 +56,7 @@ const propsOf = (t: Template, name: string): Props => t.resources[name]!.props;
 const triggersOf = (t: Template, name: string): Props[] => propsOf(t, name)['triggers'] ?? [];
 
 describe('s.yaml as written', () => {
-  it('is a Serverless Devs 3 template with exactly the three functions, each an fc3 resource', () => {
+  it('is a Serverless Devs 3 template with exactly the four functions, each an fc3 resource', () => {
     expect(written.edition).toBe('3.0.0');
     expect(written.name).toMatch(/^[a-z][a-z0-9-]*$/);
     expect(Object.keys(written.resources).sort()).toEqual([...FUNCTION_NAMES].sort());

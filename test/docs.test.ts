@@ -10,7 +10,7 @@ const ROOT = path.resolve(__dirname, '..');
 
 /** TRAIL_* names in the functions' code: read as env['TRAIL_X'] / env.TRAIL_X, or passed by name ('TRAIL_X'). */
 function variablesRead(): Set<string> {
-  const files = ['shared/core', 'shared/platform', 'shared/triggers', 'shared/cloud', 'functions/vending', 'functions/selfservice', 'functions/remediation'].flatMap((dir) =>
+  const files = ['shared/core', 'shared/platform', 'shared/triggers', 'shared/cloud', 'functions/vending', 'functions/selfservice', 'functions/remediation', 'functions/tamper'].flatMap((dir) =>
     readdirSync(path.join(ROOT, dir))
       .filter((f) => f.endsWith('.ts'))
       .map((f) => path.join(ROOT, dir, f)),

@@ -21,9 +21,13 @@ import { createEmulator, type Emulator } from '../emulator/server';
 import type { CallLogEntry } from '../emulator/state';
 import { createLogger } from '../shared/platform/log';
 import { formatPolicy, functionsOf, generatePolicies, NO_RESOURCE_LEVEL, render, type PolicyDoc, type Statement, type Template } from '../scripts/deploy-plan';
-import { FN_MEMBERS, FN_MGMT, FN_REGION, WORKER, fullSpec, functionsEnv, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
+import { createCloud } from '../shared/cloud';
+import { staticCredentials } from '../shared/cloud/credentials';
+import { createHandler as createTamper } from '../functions/tamper';
+import { waitForEventDeliveries } from '../emulator/services/eventbridge';
+import { FN_MEMBERS, FN_MGMT, FN_REGION, WORKER, fnKey, fullSpec, functionsEnv, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
 
-const FUNCTIONS = ['vending', 'selfservice', 'remediation'] as const;
+const FUNCTIONS = ['vending', 'selfservice', 'remediation', 'tamper'] as const;
 type Fn = (typeof FUNCTIONS)[number];
 type Principal = Fn | 'member-role';
 const REPORT_OSS = 'oss://flows-config/reports';
@@ -155,7 +159,25 @@ beforeAll(async () => {
   await flow('remediation', () => invokeRemediation(emu, logger, inline('first-prefix'), 'timer-2'));
   await flow('remediation', () => invokeRemediation(emu, logger, inline('second-prefix'), 'timer-3'));
   await flow('remediation', () => invokeRemediation(emu, logger, { ...rem, TRAIL_FANOUT_THRESHOLD: '1', TRAIL_FANOUT_BATCH: '2' }, 'timer-4'));
-}, 90_000);
+  // Tamper: the baseline trail deleted in the management account, stopped and weakened in members;
+  // the function runs as an EventBridge target (its calls only are recorded, not the tamperer's).
+  const tamperName = String(functionsOf(rendered).find(([n]) => n === 'tamper')![1]['functionName']);
+  const tamper = createTamper({ env: functionsEnv(emu, envOf('tamper')), logger });
+  emu.registerFunction(FN_MGMT, FN_REGION, tamperName, (event, ctx) => tamper(event, ctx));
+  emu.world.functions.find((f) => f.name === tamperName)!.roleArn = `acs:ram::${FN_MGMT}:role/${WORKER}`;
+  emu.world.eventRules.push({ sourceAccounts: '*', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail'], target: { accountId: FN_MGMT, region: FN_REGION, functionName: tamperName }, delayMs: 50 });
+  for (const id of FN_MEMBERS) emu.world.accessKeys.set(fnKey(id).accessKeyId, { ...fnKey(id), accountId: id });
+  const tamperer = (id: string) => createCloud({ region: FN_REGION, accountId: id, credentials: staticCredentials(fnKey(id)), env: { TRAIL_EMULATOR_URL: emu.url } }).actiontrail;
+  await tamperer(FN_MGMT).deleteTrail('baseline-trail');
+  await flow('tamper', () => waitForEventDeliveries(emu.world));
+  await tamperer(A).stopLogging('baseline-trail');
+  await flow('tamper', () => waitForEventDeliveries(emu.world));
+  for (const id of [B, FN_MGMT]) {
+    await tamperer(id).updateTrail({ Name: 'baseline-trail', OssBucketName: 'flows-central-audit', OssKeyPrefix: 'baseline-logs', EventRW: 'Read' });
+    await flow('tamper', () => waitForEventDeliveries(emu.world));
+  }
+  emu.world.eventRules.splice(0);
+}, 120_000);
 afterAll(async () => {
   await emu?.close();
 });
@@ -225,6 +247,11 @@ describe('RAM policies against the calls each function makes', () => {
         'fc:InvokeFunction', 'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'oss:GetObject', 'oss:ListObjects', 'oss:PutObject', 'ram:GetRole', 'resourcemanager:ListAccounts', 'sts:AssumeRole',
       ].sort(),
     );
+    expect(actions('tamper')).toEqual(
+      ['actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail', 'oss:GetBucketInfo', 'oss:GetObject', 'sts:AssumeRole'].sort(),
+    );
+    const restored = emu.world.eventDeliveries.flatMap((d) => (d.result as { outcomes?: Array<{ action: string }> } | undefined)?.outcomes ?? []).filter((o) => o.action === 'restored');
+    expect(restored).toHaveLength(4);
     // Member accounts only ever see trail management and destination reads.
     for (const a of actions('member-role')) expect(a).toMatch(/^(actiontrail|oss|log|odps|ram):/);
   });

@@ -1,6 +1,6 @@
 /**
  * `npm start` (scripts/start.ts --once) runs the whole job on the embedded emulator: a spec
- * provisioned over the HTTP API, a vending event, a compliance run.
+ * provisioned over the HTTP API, a vending event, a compliance run, the tamper loop.
  */
 import { execFile } from 'node:child_process';
 import path from 'node:path';
@@ -23,4 +23,9 @@ it('npm start provisions, vends and remediates on the emulator, then exits with 
   expect(stdout).toMatch(/a weakening \(EventRW All → Read\) ← 403 PolicyViolation: \/EventRW \(floor-event-rw\); 0 writes/);
   expect(stdout).toMatch(/2000000000000001 vended-trail: ok \(CreateTrail → StartLogging\)/);
   expect(stdout).toMatch(/fixed 3, failed 0/);
+  // The tamper loop: an independent client's StopLogging is undone within 10 s, and notified.
+  expect(stdout).toMatch(/StopLogging on baseline-trail in 2000000000000001 → restored \(StartLogging; IsLogging=true\)/);
+  const ms = Number(/IsLogging=true again (\d+) ms after the StopLogging/.exec(stdout)?.[1]);
+  expect(ms).toBeLessThan(10_000);
+  expect(stdout).toMatch(/webhook notifications: tamper-detected, tamper-restored/);
 }, 90_000);

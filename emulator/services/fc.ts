@@ -181,6 +181,26 @@ export function waitForAsyncInvocations(world: World, timeoutMs = 10_000): Promi
   });
 }
 
+/**
+ * Runs `fn` on `event` the way an async invocation runs (same bounded runner, so
+ * waitForAsyncInvocations waits for it too), for event sources such as EventBridge rules; resolves
+ * when the handler finished. `onStart` is called as the handler starts.
+ */
+export function runAsEventTarget(
+  world: World,
+  fn: EmuFunction,
+  event: Buffer,
+  onStart?: () => void,
+): Promise<{ ok: boolean; result?: unknown; error?: string }> {
+  return new Promise((resolve) => {
+    enqueue(world, async () => {
+      onStart?.();
+      const out = await runHandler(world, fn, event, randomBytes(16).toString('hex').toUpperCase(), 'LATEST');
+      resolve(out.ok ? { ok: true, result: out.result } : { ok: false, error: `${out.error!.errorType}: ${out.error!.errorMessage}` });
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // InvokeFunction
 

@@ -243,6 +243,21 @@ export const ossService: ServiceHandler = (req, world) => {
       if (req.caller.accountId !== owner.id) throw denied();
       return xmlDoc(`<LocationConstraint>oss-${xml(bucket.region)}</LocationConstraint>`);
     }
+    // GetBucketAcl / GetBucketPolicy: the owner (or an account the bucket lets read, standing in
+    // for a policy granting oss:GetBucketAcl) may ask; the ACL as <AccessControlPolicy> XML, the
+    // policy as the JSON document that was put, 404 NoSuchBucketPolicy when there is none.
+    if (has(req, 'acl')) {
+      if (req.caller.accountId !== owner.id && !(bucket.readers ?? []).includes(req.caller.accountId)) throw denied();
+      return xmlDoc(
+        `<AccessControlPolicy>\n  <Owner>\n    <ID>${xml(owner.id)}</ID>\n    <DisplayName>${xml(owner.id)}</DisplayName>\n  </Owner>\n` +
+          `  <AccessControlList>\n    <Grant>${xml(bucket.acl ?? 'private')}</Grant>\n  </AccessControlList>\n</AccessControlPolicy>`,
+      );
+    }
+    if (has(req, 'policy')) {
+      if (req.caller.accountId !== owner.id && !(bucket.readers ?? []).includes(req.caller.accountId)) throw denied();
+      if (!bucket.policy) throw new OssError(404, 'NoSuchBucketPolicy', 'The bucket policy does not exist.', { BucketName: bucket.name });
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: bucket.policy };
+    }
     if (!canRead(req, owner, bucket)) throw denied();
     if (has(req, 'bucketInfo')) return bucketInfo(owner, bucket);
     if (Object.keys(req.query).every((k) => ['prefix', 'marker', 'max-keys', 'delimiter', 'encoding-type', 'list-type', 'continuation-token', 'start-after', 'fetch-owner'].includes(k))) {

@@ -69,7 +69,7 @@ function logstoreBody(p: EmuSlsProject, name: string): Record<string, unknown> {
   const t = epochSeconds(p.createTime);
   return {
     logstoreName: name,
-    ttl: 180,
+    ttl: p.logstoreTtl?.[name] ?? 180,
     shardCount: 2,
     autoSplit: true,
     maxSplitShard: 64,

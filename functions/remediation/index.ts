@@ -10,6 +10,8 @@ import { ProvisionError } from '../../shared/core/errors';
 import { fcContextCredentials, defaultCredentials } from '../../shared/cloud/credentials';
 import { invocationDeadline, loadConfig, type Config, type FcContext } from '../../shared/platform/config';
 import { createLogger, type Logger } from '../../shared/platform/log';
+import { createNotifier, type Notifier } from '../../shared/platform/notify';
+import { cisChecksEnabled, loadWebhookConfig } from '../../shared/platform/tamper-config';
 import { runBatch, runRemediation } from '../../shared/triggers/remediation';
 import { formatReport, type Report } from '../../shared/triggers/report';
 import type { CredentialsProvider } from '../../shared/cloud/types';
@@ -24,6 +26,8 @@ export interface HandlerDeps {
   credentials?: CredentialsProvider;
   logger?: Logger;
   baseDir?: string;
+  /** Notifications (default: TRAIL_WEBHOOK_URL, when set). */
+  notifier?: Notifier;
 }
 
 export function createHandler(deps: HandlerDeps = {}) {
@@ -43,10 +47,34 @@ export function createHandler(deps: HandlerDeps = {}) {
       selfAccountId: context.accountId,
       functionName: context.function?.name,
       baseDir: deps.baseDir,
+      cisChecks: cisChecksEnabled(env),
     };
     const report = parsed.kind === 'batch' ? await runBatch(parsed.batch, remediationDeps) : await runRemediation(parsed.run, remediationDeps);
     const { details: _details, ...summary } = report;
     logger.info('report', { report: summary, text: formatReport(report) });
+    // A run (or batch) with anything non-compliant, failed or not delivering is notified.
+    if (report.mode !== 'fanout' && (report.nonCompliant > 0 || report.failed.length > 0 || report.deliveryProblems.length > 0 || (report.cisFindings?.length ?? 0) > 0)) {
+      const notifier = deps.notifier ?? createNotifier(loadWebhookConfig(env), { logger });
+      notifier.notify({
+        kind: 'remediation-summary',
+        title: `Compliance run ${report.runId}${report.mode === 'batch' ? ' (batch)' : ''}: ${report.nonCompliant} non-compliant, ${report.fixed} fixed, ${report.failed.length} failed`,
+        detail: {
+          runId: report.runId,
+          dryRun: report.dryRun,
+          counts: report.counts,
+          fixed: report.fixed,
+          failed: report.failed.slice(0, 20),
+          ...(report.failed.length > 20 ? { failedNotShown: report.failed.length - 20 } : {}),
+          deliveryProblems: report.deliveryProblems.slice(0, 20),
+          ...(report.cisFindings ? { cisFindings: report.cisFindings.slice(0, 20) } : {}),
+        },
+      });
+      // A destination another trail took (RepeatOssBucket) is a squat: its own notification.
+      for (const f of report.failed.filter((x) => x.Code === 'RepeatOssBucket').slice(0, 20)) {
+        notifier.notify({ kind: 'squatted-destination', title: `Trail ${f.name ?? '?'} in ${f.accountId}: its destination is taken by another trail`, accountId: f.accountId, trail: f.name, detail: { runId: report.runId, region: f.region, error: f.Message } });
+      }
+      await notifier.flush();
+    }
     const retryable = report.failed.filter((f) => f.retryable);
     if (parsed.kind === 'batch' && retryable.length > 0) {
       throw new ProvisionError({

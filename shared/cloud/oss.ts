@@ -215,3 +215,60 @@ export function createOssClient(opts: ClientOptions): OssClient {
     },
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bucket access settings (CIS 2.2): GetBucketAcl and GetBucketPolicy over ali-oss, V4-signed.
+// @alicloud/oss-client has no GetBucketPolicy and signs V1/V2 only; ali-oss (the official OSS
+// Node.js SDK) has both calls and signs V4 (authorizationV4). Kept apart from createOssClient so
+// that switching the whole module to ali-oss is one merge.
+
+/** A bucket's ACL and bucket policy, as OSS returns them. */
+export interface BucketAccess {
+  /** GetBucketAcl Grant: private | public-read | public-read-write. */
+  acl: string;
+  /** GetBucketPolicy: the policy document; undefined when the bucket has none (404 NoSuchBucketPolicy). */
+  policy?: { Version?: string; Statement?: Array<{ Effect?: string; Principal?: unknown; Action?: unknown; Resource?: unknown; Condition?: unknown }> };
+}
+
+interface AliOssAccess {
+  getBucketACL(name: string): Promise<{ acl: string }>;
+  getBucketPolicy(name: string): Promise<{ policy: BucketAccess['policy'] | null }>;
+}
+
+/** Reads a bucket's ACL and policy with `opts`' credentials (ali-oss, V4 signature). */
+export async function readBucketAccess(opts: ClientOptions, bucket: string, region = opts.region): Promise<BucketAccess> {
+  const c = await opts.credentials();
+  const env = opts.env ?? process.env;
+  // Emulator mode: the IP endpoint, bucket in the Host header (how ali-oss addresses an IP endpoint).
+  const emulator = env['ALIBABA_CLOUD_ENDPOINT_OSS'] ? undefined : env['TRAIL_EMULATOR_URL'];
+  const { endpoint, protocol } = endpointFor('oss', region, { env });
+  // @ts-expect-error ali-oss ships no type declarations; the two calls used are typed above.
+  const mod = (await import('ali-oss')) as { default: new (o: Record<string, unknown>) => AliOssAccess };
+  const OSS = mod.default;
+  const client = new OSS({
+    endpoint: emulator ?? `${protocol}://${endpoint}`,
+    region: `oss-${region}`,
+    accessKeyId: c.accessKeyId,
+    accessKeySecret: c.accessKeySecret,
+    ...(c.securityToken ? { stsToken: c.securityToken } : {}),
+    authorizationV4: true,
+    timeout: opts.readTimeoutMs ?? DEFAULT_TIMEOUTS.readTimeoutMs,
+  });
+  const aliError = (e: unknown) => {
+    const err = e as { code?: string; status?: number; requestId?: string; message?: string };
+    return fromSdkError({ code: err.code, statusCode: err.status, message: err.message, data: { Code: err.code, Message: err.message, RequestId: err.requestId } });
+  };
+  let acl: string;
+  try {
+    acl = (await client.getBucketACL(bucket)).acl;
+  } catch (e) {
+    throw aliError(e);
+  }
+  try {
+    const { policy } = await client.getBucketPolicy(bucket);
+    return { acl, ...(policy ? { policy } : {}) };
+  } catch (e) {
+    if ((e as { code?: string }).code === 'NoSuchBucketPolicy') return { acl };
+    throw aliError(e);
+  }
+}

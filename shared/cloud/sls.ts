@@ -13,6 +13,8 @@ import { fromSdkError } from './sdk-error';
 import type { SlsApi } from './types';
 
 export interface SlsClientApi extends SlsApi {
+  /** GetLogStore: the logstore's data retention (ttl, days; 3650 = permanent); undefined when the logstore does not exist. */
+  logstoreTtl(project: string, logstore: string, region?: string): Promise<number | undefined>;
   /** ListLogStores, every page: the logstore names of a project. */
   listLogstores(project: string, region?: string): Promise<string[]>;
 }
@@ -38,6 +40,17 @@ export function createSlsClient(opts: ClientOptions): SlsClientApi {
         // SLS throttles reads with 403 ReadQuotaExceed: that is "try again", not "denied".
         if (err.retryable) throw err;
         if (err.code === 'Unauthorized' || err.status === 401 || err.status === 403) return 'denied';
+        throw err;
+      }
+    },
+
+    async logstoreTtl(project, logstore, region = opts.region) {
+      try {
+        const res = await (await clientFor(region)).getLogStore(project, logstore);
+        return res.body?.ttl;
+      } catch (e) {
+        const err = fromSdkError(e);
+        if (err.code === 'LogStoreNotExist' || err.code === 'ProjectNotExist') return undefined;
         throw err;
       }
     },

@@ -51,7 +51,7 @@ export function assumeRoleCredentials(
  * AssumeRoleRequest model of @alicloud/sts20150401): anything else becomes `_`, and the name is cut
  * to 64 characters.
  */
-export function roleSessionName(kind: 'selfservice' | 'vending' | 'remediation' | 'cli', caller?: string): string {
+export function roleSessionName(kind: 'selfservice' | 'vending' | 'remediation' | 'tamper' | 'cli', caller?: string): string {
   const raw = kind === 'selfservice' ? `trail-selfservice-${caller ?? 'anonymous'}` : `trail-${kind}`;
   return raw.replace(/[^A-Za-z0-9.@_-]/g, '_').slice(0, 64);
 }

@@ -153,3 +153,8 @@ export const silentLogger: Logger = {
     return silentLogger;
   },
 };
+
+/** `value` as a log line would carry it: secret-looking keys replaced, every registered secret masked (for payloads that leave the process, e.g. webhooks). */
+export function redactKnown(value: unknown): unknown {
+  return redactWith(value, knownSecrets, 0);
+}

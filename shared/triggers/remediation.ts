@@ -35,6 +35,7 @@ import { buildReport, deliveryProblem, formatReport, mergeDeliveries, mergeRepor
 import { memberCredentials, roleSessionName } from '../platform/accounts';
 import { auditSink } from '../platform/audit';
 import { policyError, type GuardrailPolicy } from '../core/guardrails';
+import { cisChecks } from './cis';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
@@ -63,6 +64,8 @@ export interface RemediationDeps {
   /** The function's own name (default fan-out target). */
   functionName?: string;
   baseDir?: string;
+  /** Run the CIS destination checks on every trail (TRAIL_CIS_CHECKS; report only). */
+  cisChecks?: boolean;
 }
 
 /** Per-run overrides (timer payload JSON, or a manual invocation). */
@@ -158,7 +161,12 @@ export async function remediateAccounts(
           }
           if (r.done.length > 0 || r.classification === 'compliant') ensured.set(`${spec.Name}@${r.region}`, r);
           const problem = deliveryProblem(r.status, r.trail);
-          trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true, ...(problem ? { deliveryProblem: problem } : {}) });
+          // CIS checks read the destinations with the trail account's credentials, then the management account's.
+          const cis =
+            deps.cisChecks && r.trail
+              ? await cisChecks(r.trail, [{ region, credentials, env: deps.env, accountId }, ...(accountId === self ? [] : [{ region, credentials: deps.credentials, env: deps.env, accountId: self }])])
+              : undefined;
+          trails.push({ name: spec.Name, classification: r.classification, done: r.done, planned: r.planned, ok: true, ...(problem ? { deliveryProblem: problem } : {}), ...(cis ? { cis } : {}) });
         } catch (e) {
           const squatter = e instanceof ProvisionError ? e.detail : undefined;
           trails.push({

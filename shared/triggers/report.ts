@@ -4,6 +4,7 @@
  * humans (logs, notifications). Pure: built from per-account results, no I/O.
  */
 import type { Action, Classification } from '../core/planner';
+import type { CisResult } from './cis';
 import type { TrailLoggingStatus, TrailSpec } from '../core/spec';
 
 /** One trail spec in one account and region. */
@@ -23,6 +24,8 @@ export interface TrailOutcome {
   deliveryProblem?: string;
   /** RepeatOssBucket: the trail of this account that holds the destination the spec names. */
   squattedBy?: { name: string; destination: string };
+  /** CIS checks of the trail and its destinations (TRAIL_CIS_CHECKS). */
+  cis?: CisResult[];
 }
 
 export interface AccountRegionResult {
@@ -75,6 +78,8 @@ export interface Report {
   /** Things about the run itself a person should know (e.g. fan-out off for want of TRAIL_REPORT_OSS). */
   warnings?: string[];
   details: AccountRegionResult[];
+  /** With TRAIL_CIS_CHECKS: every CIS check that did not pass (fail or unknown), once per trail. */
+  cisFindings?: Array<{ accountId: string; region: string; name: string } & CisResult>;
   /** Fan-out only: the async invocations sent. */
   batches?: DispatchedBatch[];
 }
@@ -108,6 +113,8 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
   const squatted: Report['squatted'] = [];
   const freshTrails: Report['freshTrails'] = [];
   const notDelivering = new Set<string>();
+  const cisSeen = new Set<string>();
+  let cisFindings: Report['cisFindings'];
   let fixed = 0;
   let nonCompliant = 0;
   for (const d of details) {
@@ -124,9 +131,14 @@ export function buildReport(base: Pick<Report, 'runId' | 'mode' | 'dryRun' | 'st
         notDelivering.add(`${d.accountId}/${t.name}`);
         deliveryProblems.push({ accountId: d.accountId, region: d.region, name: t.name, problem: t.deliveryProblem });
       }
+      if (t.cis && !cisSeen.has(`${d.accountId}/${t.name}`)) {
+        cisSeen.add(`${d.accountId}/${t.name}`);
+        cisFindings ??= [];
+        for (const c of t.cis) if (c.status === 'fail' || c.status === 'unknown') cisFindings.push({ accountId: d.accountId, region: d.region, name: t.name, ...c });
+      }
     }
   }
-  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, squatted, freshTrails, details };
+  return { ...base, finishedAt: new Date().toISOString(), counts, fixed, nonCompliant, failed, deliveryProblems, squatted, freshTrails, ...(cisFindings ? { cisFindings } : {}), details };
 }
 
 /**
@@ -186,6 +198,7 @@ export function mergeReports(batches: readonly Report[]): Report {
     deliveryProblems: batches.flatMap((r) => r.deliveryProblems),
     squatted: batches.flatMap((r) => r.squatted ?? []),
     freshTrails: batches.flatMap((r) => r.freshTrails ?? []),
+    ...(batches.some((r) => r.cisFindings) ? { cisFindings: batches.flatMap((r) => r.cisFindings ?? []) } : {}),
     details: [],
   };
 }
@@ -214,5 +227,10 @@ export function formatReport(report: Report): string {
   for (const f of report.freshTrails.slice(0, 20)) lines.push(`  NEVER STARTED ${f.accountId}/${f.region}/${f.name} (Status Fresh)`);
   if (report.freshTrails.length > 20) lines.push(`  … and ${report.freshTrails.length - 20} more trails never started.`);
   for (const w of report.warnings ?? []) lines.push(`  WARNING ${w}`);
+  if (report.cisFindings) {
+    lines.push(`  CIS checks: ${report.cisFindings.length === 0 ? 'all passed' : `${report.cisFindings.length} finding(s)`}.`);
+    for (const f of report.cisFindings.slice(0, 20)) lines.push(`  ${f.id} ${f.status.toUpperCase()} ${f.accountId}/${f.region}/${f.name}: ${f.detail}`);
+    if (report.cisFindings.length > 20) lines.push(`  … and ${report.cisFindings.length - 20} more CIS findings.`);
+  }
   return lines.join('\n');
 }

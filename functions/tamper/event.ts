@@ -1,0 +1,75 @@
+/**
+ * EventBridge events for the tamper response, as FC passes them: the CloudEvent JSON (or a JSON
+ * array of them when the trigger batches).
+ *
+ * ActionTrail publishes write API calls to EventBridge as CloudEvents whose type is
+ * "actiontrail:ActionTrail:ApiCall" (console operations: "actiontrail:ActionTrail:ConsoleOperation")
+ * and whose data is the ActionTrail event (eventName, requestParameters, userIdentity, acsRegion,
+ * ...; https://www.alibabacloud.com/help/en/eventbridge/user-guide/actiontrail-events and the
+ * ActionTrail event structure docs). The CloudEvent source is "acs.actiontrail" by the documented
+ * "acs.{service}" rule for service events; it is logged, not relied on: events are matched on
+ * `type` (TRAIL_TAMPER_EVENT_TYPES) and data.eventName. Events routed from a member account's bus
+ * carry aliyunoriginalaccountid (EventBridge cross-account routing doc).
+ *
+ * The account the call was made in: data.recipientAccountId, else userIdentity.accountId, else
+ * the aliyunoriginalaccountid / aliyunaccountid extension; it must be a 16-digit account id.
+ */
+import { ProvisionError } from '../../shared/core/errors';
+import { TAMPER_EVENT_NAMES, type TamperEvent } from '../../shared/triggers/tamper';
+import type { TrailSpec } from '../../shared/core/spec';
+import type { CloudEvent } from '../vending/event';
+
+export { parseCloudEvents, type CloudEvent } from '../vending/event';
+
+function asObject(v: unknown): Record<string, unknown> | undefined {
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 512 ? v : typeof v === 'number' ? String(v) : undefined);
+
+function bad(message: string, pointer: string): ProvisionError {
+  return new ProvisionError({ code: 'InvalidQueryParameter', message, fields: [{ pointer, rule: 'event', message }] });
+}
+
+const DELIVERY_PARAMS = ['OssBucketName', 'OssKeyPrefix', 'SlsProjectArn', 'EventRW', 'TrailRegion', 'MaxComputeProjectArn'] as const;
+
+/**
+ * The tamper event a CloudEvent carries; undefined for events of other types or calls that cannot
+ * tamper with a trail (not an error: the rule may match more than we handle). Throws 400 for a
+ * matching event that is malformed.
+ */
+export function toTamperEvent(ev: CloudEvent, types: readonly string[]): TamperEvent | undefined {
+  if (typeof ev.type !== 'string' || !types.includes(ev.type)) return undefined;
+  const data = asObject(ev.data);
+  if (!data) throw bad('The ActionTrail event has no data object.', '/data');
+  const eventName = str(data['eventName']);
+  if (!eventName || !TAMPER_EVENT_NAMES.has(eventName)) return undefined;
+  const params = asObject(data['requestParameters']) ?? {};
+  const trailName = str(params['Name']);
+  if (!trailName || !/^[a-z][a-z0-9_-]{5,35}$/.test(trailName)) throw bad('The ActionTrail event names no valid trail (requestParameters.Name).', '/data/requestParameters/Name');
+  const identity = asObject(data['userIdentity']) ?? {};
+  const accountId = [data['recipientAccountId'], identity['accountId'], ev['aliyunoriginalaccountid'], ev['aliyunaccountid']].map(str).find((v) => v !== undefined);
+  if (!accountId || !/^\d{16}$/.test(accountId)) throw bad('The ActionTrail event names no 16-digit account id (recipientAccountId / userIdentity.accountId).', '/data/recipientAccountId');
+  const delivery: Partial<TrailSpec> = {};
+  for (const k of DELIVERY_PARAMS) {
+    const v = str(params[k]);
+    if (v !== undefined) (delivery as Record<string, string>)[k] = v;
+  }
+  return {
+    eventId: str(data['eventId']) ?? str(ev.id),
+    eventName,
+    trailName,
+    accountId,
+    region: str(data['acsRegion']),
+    eventTime: str(data['eventTime']),
+    actor: { type: str(identity['type']), principalId: str(identity['principalId']), accountId: str(identity['accountId']), userName: str(identity['userName']) },
+    delivery,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Configuration of the tamper response (functions/tamper), of notifications and of the CIS
+ * destination checks, read from the environment like config.ts (kept apart so the two evolve
+ * without touching each other).
+ */
+import { ProvisionError } from '../core/errors';
+
+/** ActionTrail's CloudEvent types on EventBridge (EventBridge "ActionTrail events" doc): API calls and console operations. */
+export const DEFAULT_TAMPER_TYPES = ['actiontrail:ActionTrail:ApiCall', 'actiontrail:ActionTrail:ConsoleOperation'];
+
+export interface WebhookConfig {
+  /** TRAIL_WEBHOOK_URL: where notifications are POSTed (http or https). */
+  url: string;
+  /** TRAIL_WEBHOOK_FORMAT: "json" (default; the notification as is) or "dingtalk" (custom robot markdown message). */
+  format: 'json' | 'dingtalk';
+  /** TRAIL_WEBHOOK_SECRET: DingTalk robot signing secret (SEC...); adds timestamp and sign to the URL. */
+  secret?: string;
+}
+
+export interface TamperConfig {
+  /** TRAIL_TAMPER_EVENT_TYPES: comma-separated CloudEvent types handled (default both ActionTrail types above). */
+  eventTypes: string[];
+  /** TRAIL_TAMPER_MAX_RESTORES (default 5, 1..1000): restores of one trail per window, then an alert instead. */
+  maxRestores: number;
+  /** TRAIL_TAMPER_WINDOW_SECONDS (default 3600, 60..604800): the window of the restore limit. */
+  windowSeconds: number;
+  /**
+   * TRAIL_TAMPER_STATE_OSS ("oss://bucket/prefix", default none): where the restore counter of each
+   * trail is kept (<prefix>/tamper/<account>/<trail>.json), shared by every instance. Without it
+   * the counter lives in the instance's memory only (each FC instance counts on its own).
+   */
+  stateOss?: { bucket: string; prefix: string };
+  /** Webhook notifications; undefined when TRAIL_WEBHOOK_URL is not set. */
+  webhook?: WebhookConfig;
+}
+
+function invalid(variable: string, why: string): ProvisionError {
+  return new ProvisionError({
+    code: 'InvalidConfiguration',
+    status: 500,
+    message: `Invalid configuration: ${variable} ${why}.`,
+    fields: [{ pointer: `/${variable}`, rule: 'config', message: `${variable} ${why}` }],
+  });
+}
+
+function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return def;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(name, `must be an integer from ${min} to ${max}`);
+  return Number(raw);
+}
+
+export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig | undefined {
+  const url = env['TRAIL_WEBHOOK_URL']?.trim();
+  if (!url) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalid('TRAIL_WEBHOOK_URL', 'is not a URL');
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw invalid('TRAIL_WEBHOOK_URL', 'must be an http(s) URL');
+  const format = (env['TRAIL_WEBHOOK_FORMAT']?.trim().toLowerCase() || 'json') as WebhookConfig['format'];
+  if (format !== 'json' && format !== 'dingtalk') throw invalid('TRAIL_WEBHOOK_FORMAT', 'must be "json" or "dingtalk"');
+  const secret = env['TRAIL_WEBHOOK_SECRET']?.trim() || undefined;
+  return { url, format, secret };
+}
+
+export function loadTamperConfig(env: NodeJS.ProcessEnv = process.env): TamperConfig {
+  const types = (env['TRAIL_TAMPER_EVENT_TYPES'] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (types.some((t) => !/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)+$/.test(t))) throw invalid('TRAIL_TAMPER_EVENT_TYPES', 'must be comma-separated CloudEvent types like actiontrail:ActionTrail:ApiCall');
+  let stateOss: TamperConfig['stateOss'];
+  const raw = env['TRAIL_TAMPER_STATE_OSS']?.trim();
+  if (raw) {
+    const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._/-]*))?$/.exec(raw);
+    if (!m || (m[2] ?? '').split('/').some((p) => p === '.' || p === '..')) throw invalid('TRAIL_TAMPER_STATE_OSS', 'must look like oss://bucket/prefix');
+    stateOss = { bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
+  }
+  return {
+    eventTypes: types.length > 0 ? types : DEFAULT_TAMPER_TYPES,
+    maxRestores: intVar(env, 'TRAIL_TAMPER_MAX_RESTORES', 5, 1, 1000),
+    windowSeconds: intVar(env, 'TRAIL_TAMPER_WINDOW_SECONDS', 3600, 60, 604_800),
+    stateOss,
+    webhook: loadWebhookConfig(env),
+  };
+}
+
+/** TRAIL_CIS_CHECKS (default false): remediation runs the CIS destination checks on every trail (shared/triggers/cis.ts; report only). */
+export function cisChecksEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env['TRAIL_CIS_CHECKS']?.trim().toLowerCase();
+  if (!raw) return false;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw invalid('TRAIL_CIS_CHECKS', 'must be true or false');
+}
