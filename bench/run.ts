@@ -40,16 +40,17 @@ async function run(): Promise<void> {
   out(`runs: ${cold.runs} each, interleaved`);
   out(`wall (spawn → exit)      bundle median ${ms(median(cold.bundleWallMs))} (p90 ${ms(percentile(cold.bundleWallMs, 90))})   bare median ${ms(median(cold.bareWallMs))} (p90 ${ms(percentile(cold.bareWallMs, 90))})   ratio ${cold.ratio.toFixed(2)}x`);
   out(`answer ready (in child)  bundle median ${ms(median(cold.bundleReadyMs))}   bare median ${ms(median(cold.bareReadyMs))}   ratio ${cold.readyRatio.toFixed(2)}x`);
-  out(`first real request       GET /trails (auth, ActionTrail SDK chunk, DescribeTrails on the emulator): median ${ms(median(cold.realWallMs))} wall, ${ms(median(cold.realReadyMs))} ready (for context, no goal)`);
+  out(`first real request       GET /trails (auth, ActionTrail SDK chunk, DescribeTrails on the emulator): median ${ms(median(cold.realWallMs))} wall, ${ms(median(cold.realReadyMs))} ready, ${(median(cold.realWallMs) / median(cold.bareWallMs)).toFixed(2)}x bare /healthz (goal ≤ 2.5x)`);
   out('bundle sizes:');
   for (const s of cold.sizes) {
     out(
       `  ${s.name.padEnd(12)} index.js ${formatBytes(s.bytes).padStart(9)}  gzip ${formatBytes(s.gzipBytes).padStart(9)}` +
-        `  + ${s.chunks} chunks on first use ${formatBytes(s.chunkBytes).padStart(9)}  maps ${formatBytes(s.mapBytes).padStart(9)}  native ${formatBytes(s.assetBytes).padStart(9)}`,
+        `  + ${s.chunks} chunks on first use ${formatBytes(s.chunkBytes).padStart(9)}  + ${s.lazyFiles} lazy ${formatBytes(s.lazyBytes).padStart(9)}  maps ${formatBytes(s.mapBytes).padStart(9)}  native ${formatBytes(s.assetBytes).padStart(9)}`,
     );
   }
   rows.push({ measure: 'cold start (wall, median ratio)', value: `${cold.ratio.toFixed(2)}x (${ms(median(cold.bundleWallMs))} vs ${ms(median(cold.bareWallMs))})`, goal: '< 1.5x', met: cold.ratio < 1.5 });
-  rows.push({ measure: 'cold GET /trails (wall, median)', value: `${ms(median(cold.realWallMs))} (${(median(cold.realWallMs) / median(cold.bareWallMs)).toFixed(2)}x bare /healthz)`, goal: '-' });
+  const realRatio = median(cold.realWallMs) / median(cold.bareWallMs);
+  rows.push({ measure: 'cold GET /trails (wall, median)', value: `${ms(median(cold.realWallMs))} (${realRatio.toFixed(2)}x bare /healthz)`, goal: '≤ 2.5x', met: realRatio <= 2.5 });
   for (const s of cold.sizes) rows.push({ measure: `bundle ${s.name} entry`, value: `${formatBytes(s.bytes)} (gzip ${formatBytes(s.gzipBytes)})`, goal: '-' });
 
   // 2. Per-spec overhead and calls per spec.
