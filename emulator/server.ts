@@ -10,6 +10,7 @@ import { createWorld, type SeedFile, type World, type EmuFunctionHandler } from 
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceName } from './types';
 import { verifyRequest } from './signature';
 import { applyFaults } from './faults';
+import { enforceRateLimits } from './ratelimits';
 import { SERVICES } from './services';
 import { formatError } from './errors';
 
@@ -140,6 +141,7 @@ async function handle(world: World, req: http.IncomingMessage, res: http.ServerR
       caller: { accountId: '', accessKeyId: '' },
     };
     emuReq.caller = verifyRequest(emuReq, world);
+    enforceRateLimits(emuReq, world);
     const fault = await applyFaults(emuReq, world);
     if (fault === 'drop') {
       req.socket.destroy();

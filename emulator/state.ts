@@ -4,6 +4,7 @@
  *
  * Seedable from JSON (see emulator/seed.example.json); all handlers read and write this World.
  */
+import { DEFAULT_RATE_LIMITS } from './ratelimits';
 
 export type TrailStatus = 'Fresh' | 'Enable' | 'Disable';
 
@@ -171,6 +172,18 @@ export interface FaultConfig {
   seed?: number;
 }
 
+/** A flow-control limit (emulator/ratelimits.ts): `qps` calls per second for the calls `match` names. */
+export interface RateLimitRule {
+  /** Which calls: "<service>", "<service>:<Action>" (e.g. "sts:AssumeRole"), or "*". */
+  match: string;
+  /** Calls per second admitted. */
+  qps: number;
+  /** "account": one bucket per calling account (Throttling.User); "api": one for all callers (Throttling.Api). */
+  scope: 'account' | 'api';
+  /** Bucket size: calls admitted at once after a pause (default qps, one second's worth). */
+  burst?: number;
+}
+
 export interface CallLogEntry {
   service: string;
   action: string;
@@ -190,6 +203,8 @@ export interface World {
   accessKeys: Map<string, EmuAccessKey>;
   functions: EmuFunction[];
   faults: FaultConfig;
+  /** Flow-control rules (default DEFAULT_RATE_LIMITS; [] for none). */
+  rateLimits: readonly RateLimitRule[];
   calls: CallLogEntry[];
   /** Async FC invocations, in order; the emulator runs them in the background. */
   asyncInvocations: EmuAsyncInvocation[];
@@ -202,6 +217,8 @@ export interface SeedFile {
   accounts: Array<Partial<EmuAccount> & { id: string; accessKeys?: Array<{ accessKeyId: string; accessKeySecret: string }> }>;
   functions?: EmuFunction[];
   faults?: FaultConfig;
+  /** Flow-control rules; absent: the published defaults (emulator/ratelimits.ts), []: none. */
+  rateLimits?: RateLimitRule[];
   resourceDirectoryId?: string;
 }
 
@@ -212,6 +229,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     accessKeys: new Map(),
     functions: [...(seed.functions ?? [])],
     faults: seed.faults ?? { rules: [] },
+    rateLimits: seed.rateLimits ?? DEFAULT_RATE_LIMITS,
     calls: [],
     asyncInvocations: [],
     resourceDirectoryId: seed.resourceDirectoryId,
@@ -267,5 +285,6 @@ export function snapshot(world: World): SeedFile {
     })),
     functions: world.functions.map(({ handler: _h, ...f }) => f),
     faults: world.faults,
+    rateLimits: [...world.rateLimits],
   };
 }

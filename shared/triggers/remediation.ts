@@ -31,6 +31,7 @@ import { ProvisionError, errorSummary, isRetryableFailure } from '../core/errors
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
 import { retrier } from '../core/retry';
+import { createPacer, type Pacer } from '../core/pacing';
 import { buildReport, deliveryProblem, formatReport, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
 import { memberCredentials } from '../platform/accounts';
 import type { CredentialsProvider } from '../cloud/types';
@@ -61,6 +62,8 @@ export interface RemediationDeps {
   /** The function's own name (default fan-out target). */
   functionName?: string;
   baseDir?: string;
+  /** Paces the run's calls to the APIs' rate limits (default: one pacer per run from TRAIL_RATE_LIMITS). */
+  pacer?: Pacer;
 }
 
 /** Per-run overrides (timer payload JSON, or a manual invocation). */
@@ -99,12 +102,14 @@ export async function remediateAccounts(
   const { config } = deps;
   const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: opts.mode });
   const self = await selfAccount(deps);
+  // One pacer for every worker of the run: each API's limit is the run's, not a worker's.
+  const pacer = deps.pacer ?? createPacer(config.rateLimits);
   let done = 0;
   const total = accounts.length;
 
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
-    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env);
+    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, pacer.forCaller(self));
     const out: AccountRegionResult[] = [];
     // Trails ensured at their home region in this run, by "<name>@<region>": another region that
     // sees one as a shadow trail is covered by it, without checking it at home again.
@@ -121,7 +126,7 @@ export async function remediateAccounts(
           const r = await ensureValidTrail(spec, cloud, {
             dryRun: opts.dryRun,
             logger: log,
-            retry: deps.deadline ? { deadline: deps.deadline } : undefined,
+            retry: { ...(deps.deadline ? { deadline: deps.deadline } : {}), pacer: pacer.forCaller(accountId) },
             ensuredAtHome: (home) => {
               const earlier = ensured.get(`${spec.Name}@${home}`);
               return earlier && { ...earlier, classification: 'compliant', planned: [], done: [], drift: [], destinations: [], requestIds: [] };
