@@ -11,13 +11,13 @@ import { setFaults } from '../emulator/faults';
 import type { SeedFile } from '../emulator/state';
 
 type ToChild = { kind: 'start'; seed: SeedFile } | { kind: 'latency'; ms: number } | { kind: 'calls'; from: number } | { kind: 'close' };
-type FromChild = { kind: 'started'; url: string } | { kind: 'ok' } | { kind: 'calls'; total: number; actions: string[] };
+type FromChild = { kind: 'started'; url: string } | { kind: 'ok' } | { kind: 'calls'; total: number; actions: string[]; codes: Array<string | null>; callers: Array<string | null> };
 
 export interface RemoteEmulator {
   url: string;
   setLatency(ms: number): Promise<void>;
-  /** "service:Action" of every call since `from` (an index into the call log), and the log length. */
-  calls(from: number): Promise<{ total: number; actions: string[] }>;
+  /** "service:Action" of every call since `from` (an index into the call log), its error code (null when it succeeded), the calling account, and the log length. */
+  calls(from: number): Promise<{ total: number; actions: string[]; codes: Array<string | null>; callers: Array<string | null> }>;
   close(): Promise<void>;
 }
 
@@ -37,7 +37,7 @@ export async function startRemoteEmulator(seed: SeedFile): Promise<RemoteEmulato
     setLatency: async (ms) => void (await request(child, { kind: 'latency', ms })),
     calls: async (from) => {
       const r = (await request(child, { kind: 'calls', from })) as Extract<FromChild, { kind: 'calls' }>;
-      return { total: r.total, actions: r.actions };
+      return { total: r.total, actions: r.actions, codes: r.codes, callers: r.callers };
     },
     close: async () => {
       await request(child, { kind: 'close' });
@@ -58,7 +58,14 @@ if (process.argv.includes('--child') && process.send) {
       reply({ kind: 'ok' });
     } else if (m.kind === 'calls') {
       const calls = emu!.world.calls;
-      reply({ kind: 'calls', total: calls.length, actions: calls.slice(m.from).map((c) => (c.service === 'oss' && c.action === 'GET /' ? 'oss:GetBucketInfo' : `${c.service}:${c.action}`)) });
+      const range = calls.slice(m.from);
+      reply({
+        kind: 'calls',
+        total: calls.length,
+        actions: range.map((c) => (c.service === 'oss' && c.action === 'GET /' ? 'oss:GetBucketInfo' : `${c.service}:${c.action}`)),
+        codes: range.map((c) => c.code ?? null),
+        callers: range.map((c) => c.accountId ?? null),
+      });
     } else if (m.kind === 'close') {
       await emu?.close();
       reply({ kind: 'ok' });

@@ -14,6 +14,7 @@ import { formatBytes } from '../scripts/build';
 import { coldStart } from './coldstart';
 import { fleet } from './fleet';
 import { perSpecOverhead } from './overhead';
+import { rateLimited } from './ratelimit';
 import { goalTable, median, mib, ms, percentile, type GoalRow } from './stats';
 
 const num = (name: string, def: number) => {
@@ -26,6 +27,8 @@ const SPECS = num('BENCH_SPECS', 300);
 const ACCOUNTS = num('BENCH_ACCOUNTS', 1000);
 const LATENCY = num('BENCH_LATENCY_MS', 20);
 const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
+const RATE_SCALE = num('BENCH_RATE_SCALE', 1);
+const RATE_CONCURRENCY = num('BENCH_RATE_CONCURRENCY', 16);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -75,6 +78,20 @@ async function run(): Promise<void> {
   out(`memory: peak rss ${mib(f.peakRss)}, peak heapUsed ${mib(f.peakHeapUsed)}, maxRSS ${mib(f.maxRss)} (provisioner process; the emulator runs in its own)`);
   rows.push({ measure: `fleet efficiency (${f.accounts} accounts)`, value: `${(f.efficiency * 100).toFixed(1)}% (${ms(f.wallMs)} vs ideal ${ms(f.idealMs)})`, goal: '≥ 80%', met: f.efficiency >= 0.8 });
   rows.push({ measure: 'fleet peak memory', value: `rss ${mib(f.peakRss)}, heap ${mib(f.peakHeapUsed)}`, goal: '-' });
+
+  // 4. Fleet under rate limits.
+  log(`rate-limit: ${ACCOUNTS} accounts, AssumeRole ${20 * RATE_SCALE} QPS, ActionTrail ${10 * RATE_SCALE} QPS per account, concurrency ${RATE_CONCURRENCY}…`);
+  const rl = await rateLimited(ACCOUNTS, LATENCY, RATE_CONCURRENCY, RATE_SCALE, log);
+  out(`\n== Fleet under rate limits: ${rl.accounts} accounts, STS AssumeRole ${rl.assumeRoleQps} QPS (one caller), ActionTrail ${rl.actionTrailQps} QPS per account, ${rl.latencyMs} ms per call, concurrency ${rl.concurrency} ==`);
+  out(`limits: the issue's 20 / 10 QPS × BENCH_RATE_SCALE ${RATE_SCALE} on the emulator and the pacer alike (floor / wall does not depend on the scale)`);
+  out(`floor: ${Object.entries(rl.floors).map(([k, v]) => `${k} ${ms(v)}`).join(', ')} → ${ms(rl.floorMs)}`);
+  out(`run ${ms(rl.wallMs)}   floor/run ${(rl.efficiency * 100).toFixed(1)}%   calls ${rl.calls}, throttled ${rl.throttled} (${(rl.throttledShare * 100).toFixed(2)}%)   fixed ${rl.fixed}, failed ${rl.failed}   paced waits ${rl.pacerWaited}`);
+  rows.push({
+    measure: `rate-limit run (${rl.accounts} accounts)`,
+    value: `${(rl.efficiency * 100).toFixed(1)}% of floor (${ms(rl.wallMs)} vs ${ms(rl.floorMs)}), ${(rl.throttledShare * 100).toFixed(2)}% throttled, ${rl.failed} failed`,
+    goal: '≥ 90%, < 5%, 0',
+    met: rl.efficiency >= 0.9 && rl.throttledShare < 0.05 && rl.failed === 0,
+  });
 
   out('\n== Summary ==');
   out(goalTable(rows));
