@@ -11,6 +11,7 @@ import { EmuError, type EmuRequest, type EmuResponse, type ServiceName } from '.
 import { verifyRequest } from './signature';
 import { applyFaults } from './faults';
 import { enforceRateLimits } from './ratelimits';
+import { closeWorkerPools } from './services/fc';
 import { SERVICES } from './services';
 import { formatError } from './errors';
 
@@ -58,11 +59,13 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
       if (existing) existing.handler = handler;
       else world.functions.push({ accountId, region, name, handler });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await closeWorkerPools(world);
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 

@@ -5,6 +5,7 @@
  * Seedable from JSON (see emulator/seed.example.json); all handlers read and write this World.
  */
 import { DEFAULT_RATE_LIMITS } from './ratelimits';
+import type { WorkerSpec } from './fc-workers';
 
 export type TrailStatus = 'Fresh' | 'Enable' | 'Disable';
 
@@ -127,6 +128,13 @@ export interface EmuFunction {
   roleArn?: string;
   /** Versions/aliases InvokeFunction accepts as qualifier besides LATEST. */
   qualifiers?: string[];
+  /**
+   * Code as a module run in a pool of instance processes (emulator/fc-workers.ts) instead of an
+   * in-process handler: what a seed file can name. A registered handler takes precedence.
+   */
+  worker?: WorkerSpec;
+  /** asyncInvokeConfig.maxAsyncRetryAttempts: how often a failed async invocation is run again (default 0 here). */
+  maxAsyncRetryAttempts?: number;
 }
 
 export interface EmuAsyncInvocation {
@@ -144,6 +152,11 @@ export interface EmuAsyncInvocation {
   acceptedAt?: number;
   startedAt?: number;
   finishedAt?: number;
+  /** Runs of the invocation (1 + retries), and each failed run's error. */
+  attempts?: number;
+  errors?: string[];
+  /** The instance (worker process) of the last run, for functions with a worker. */
+  instance?: number;
 }
 
 export interface FaultRule {
