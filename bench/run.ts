@@ -7,7 +7,10 @@
  * measure and the numbers on the reference machine.
  *
  * Sizes can be changed with BENCH_COLD_RUNS, BENCH_SPECS, BENCH_ACCOUNTS, BENCH_LATENCY_MS and
- * BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8).
+ * BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8); the rate-limit run
+ * with BENCH_RATE_SCALE (1) and BENCH_RATE_CONCURRENCY (16); the fan-out run with
+ * BENCH_FANOUT_ACCOUNTS (10000), BENCH_FANOUT_LATENCY_MS (100), BENCH_FANOUT_INSTANCES (4) and
+ * BENCH_FANOUT_BATCH (250). BENCH_ONLY=cold,overhead,fleet,ratelimit,fanout runs a subset.
  */
 import { cpus } from 'node:os';
 import { formatBytes } from '../scripts/build';
@@ -15,6 +18,7 @@ import { coldStart } from './coldstart';
 import { fleet } from './fleet';
 import { perSpecOverhead } from './overhead';
 import { rateLimited } from './ratelimit';
+import { fanout } from './fanout';
 import { goalTable, median, mib, ms, percentile, type GoalRow } from './stats';
 
 const num = (name: string, def: number) => {
@@ -29,6 +33,10 @@ const LATENCY = num('BENCH_LATENCY_MS', 20);
 const CONCURRENCY = num('BENCH_CONCURRENCY', 8);
 const RATE_SCALE = num('BENCH_RATE_SCALE', 1);
 const RATE_CONCURRENCY = num('BENCH_RATE_CONCURRENCY', 16);
+const FANOUT_ACCOUNTS = num('BENCH_FANOUT_ACCOUNTS', 10_000);
+const FANOUT_LATENCY = num('BENCH_FANOUT_LATENCY_MS', 100);
+const FANOUT_INSTANCES = num('BENCH_FANOUT_INSTANCES', 4);
+const FANOUT_BATCH = num('BENCH_FANOUT_BATCH', 250);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -92,6 +100,20 @@ async function run(): Promise<void> {
     goal: '≥ 90%, < 5%, 0',
     met: rl.efficiency >= 0.9 && rl.throttledShare < 0.05 && rl.failed === 0,
   });
+
+  // 5. Fan-out as on FC: timer → dispatch → batches in instance processes → merged summary.
+  log(`fanout: ${FANOUT_ACCOUNTS} accounts, batches of ${FANOUT_BATCH}, ${FANOUT_INSTANCES} instances × concurrency ${CONCURRENCY}, ${FANOUT_LATENCY} ms per call…`);
+  const fo = await fanout(FANOUT_ACCOUNTS, { latencyMs: FANOUT_LATENCY, instances: FANOUT_INSTANCES, concurrency: CONCURRENCY, batchSize: FANOUT_BATCH }, log);
+  out(`\n== Fan-out as on FC: ${fo.accounts} accounts (+ the management account), batches of ${fo.batchSize}, ${fo.instances} instance processes × concurrency ${fo.concurrency}, ${fo.latencyMs} ms per call ==`);
+  out(`batches dispatched ${fo.batches}, runs ${fo.runs} (retried ${fo.retried}), failed ${fo.failedBatches}`);
+  out(`calls: ${fo.calls} (${Object.entries(fo.callsByService).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  out(`wall ${ms(fo.wallMs)}   ideal ${ms(fo.idealMs)}   efficiency ${(fo.efficiency * 100).toFixed(1)}%   instance CPU ${ms(fo.instanceCpuMs)} (${(fo.instanceCpuMs / fo.wallMs).toFixed(2)} cores on average)`);
+  out(`peak RSS per instance: ${fo.peakRssPerInstance.map(mib).join(', ')}`);
+  out(`summary.json: ${fo.summary ? `${Object.entries(fo.summary.counts).map(([k, v]) => `${k} ${v}`).join(', ')}, fixed ${fo.summary.fixed}, failed ${fo.summary.failed}` : 'missing'}   seeded truth: ${Object.entries(fo.truth).map(([k, v]) => `${k} ${v}`).join(', ')}   ${fo.matchesTruth ? 'equal' : 'DIFFERENT'}`);
+  rows.push({ measure: `fan-out efficiency (${fo.accounts} accounts)`, value: `${(fo.efficiency * 100).toFixed(1)}% (${ms(fo.wallMs)} vs ideal ${ms(fo.idealMs)})`, goal: '≥ 80%', met: fo.efficiency >= 0.8 });
+  rows.push({ measure: 'fan-out summary = seeded truth', value: fo.matchesTruth ? 'yes' : 'no', goal: 'yes', met: fo.matchesTruth });
+  rows.push({ measure: 'fan-out peak RSS per instance', value: `max ${mib(Math.max(...fo.peakRssPerInstance))}`, goal: '-' });
+  rows.push({ measure: 'fan-out batches dispatched / retried', value: `${fo.batches} / ${fo.retried}`, goal: '-' });
 
   out('\n== Summary ==');
   out(goalTable(rows));

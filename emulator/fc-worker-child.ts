@@ -40,5 +40,5 @@ process.on('message', async (m: Invoke) => {
   } catch (e) {
     out = { ok: false, error: toErrorBody(e) };
   }
-  process.send!({ kind: 'done', id: m.id, ...out, logs, durationMs: Date.now() - started, rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 });
+  process.send!({ kind: 'done', id: m.id, ...out, logs, durationMs: Date.now() - started, rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
 });

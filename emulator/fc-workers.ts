@@ -42,12 +42,14 @@ export interface InstanceStats {
   /** Largest rss seen after an invocation, and the process's maxRSS (bytes). */
   peakRss: number;
   maxRss: number;
+  /** CPU time the process has used (user + system), ms. */
+  cpuMs: number;
   exited: boolean;
 }
 
 type ToChild = { kind: 'invoke'; id: number; module: string; exportName: string; event: string; context: Record<string, unknown> };
 type FromChild =
-  | { kind: 'done'; id: number; ok: boolean; result?: unknown; error?: WorkerOutcome['error']; logs: string[]; durationMs: number; rss: number; maxRss: number };
+  | { kind: 'done'; id: number; ok: boolean; result?: unknown; error?: WorkerOutcome['error']; logs: string[]; durationMs: number; rss: number; maxRss: number; cpuMs: number };
 
 interface Instance {
   stats: InstanceStats;
@@ -102,7 +104,7 @@ export class WorkerPool {
   private spawn(): Instance {
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], ...this.spec.env };
     const child = fork(CHILD, [], { execArgv: ['--import', 'tsx'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const stats: InstanceStats = { instance: this.nextInstance++, pid: child.pid, invocations: 0, peakRss: 0, maxRss: 0, exited: false };
+    const stats: InstanceStats = { instance: this.nextInstance++, pid: child.pid, invocations: 0, peakRss: 0, maxRss: 0, cpuMs: 0, exited: false };
     const inst: Instance = { stats, child };
     this.history.push(stats);
     child.on('message', (m: FromChild) => {
@@ -112,6 +114,7 @@ export class WorkerPool {
       stats.invocations++;
       stats.peakRss = Math.max(stats.peakRss, m.rss);
       stats.maxRss = Math.max(stats.maxRss, m.maxRss);
+      stats.cpuMs = m.cpuMs;
       resolve({ ok: m.ok, result: m.result, error: m.error, logs: m.logs, durationMs: m.durationMs, instance: stats.instance });
       this.pump();
     });

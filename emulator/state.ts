@@ -133,6 +133,8 @@ export interface EmuFunction {
    * in-process handler: what a seed file can name. A registered handler takes precedence.
    */
   worker?: WorkerSpec;
+  /** The function's timeout, seconds (context.function.timeout; default 60). */
+  timeout?: number;
   /** asyncInvokeConfig.maxAsyncRetryAttempts: how often a failed async invocation is run again (default 0 here). */
   maxAsyncRetryAttempts?: number;
 }

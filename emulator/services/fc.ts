@@ -118,7 +118,7 @@ async function runInWorker(world: World, fn: EmuFunction, event: Buffer, request
     region: fn.region,
     accountId: fn.accountId,
     credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, securityToken: key.securityToken },
-    function: { name: fn.name, handler: 'index.handler', memory: 512, timeout: 60, qualifier },
+    function: { name: fn.name, handler: 'index.handler', memory: 512, timeout: fn.timeout ?? 60, qualifier },
   };
   return poolFor(world, fn).run(event, context);
 }
@@ -136,7 +136,7 @@ async function runHandler(world: World, fn: EmuFunction, event: Buffer, requestI
     region: fn.region,
     accountId: fn.accountId,
     credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, securityToken: key.securityToken },
-    function: { name: fn.name, handler: 'index.handler', memory: 512, timeout: 60, qualifier },
+    function: { name: fn.name, handler: 'index.handler', memory: 512, timeout: fn.timeout ?? 60, qualifier },
     logger: { debug: line('DEBUG'), info: line('INFO'), log: line('INFO'), warn: line('WARN'), error: line('ERROR') },
   };
   const started = Date.now();
