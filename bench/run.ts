@@ -10,7 +10,7 @@
  * BENCH_CONCURRENCY (default: the functions' TRAIL_CONCURRENCY default, 8); the rate-limit run
  * with BENCH_RATE_SCALE (1) and BENCH_RATE_CONCURRENCY (16); the fan-out run with
  * BENCH_FANOUT_ACCOUNTS (10000), BENCH_FANOUT_LATENCY_MS (100), BENCH_FANOUT_INSTANCES (4) and
- * BENCH_FANOUT_BATCH (250). BENCH_ONLY=cold,overhead,fleet,ratelimit,fanout runs a subset.
+ * BENCH_FANOUT_BATCH (200). BENCH_ONLY=cold,overhead,fleet,ratelimit,fanout runs a subset.
  */
 import { cpus } from 'node:os';
 import { formatBytes } from '../scripts/build';
@@ -36,7 +36,7 @@ const RATE_CONCURRENCY = num('BENCH_RATE_CONCURRENCY', 16);
 const FANOUT_ACCOUNTS = num('BENCH_FANOUT_ACCOUNTS', 10_000);
 const FANOUT_LATENCY = num('BENCH_FANOUT_LATENCY_MS', 100);
 const FANOUT_INSTANCES = num('BENCH_FANOUT_INSTANCES', 4);
-const FANOUT_BATCH = num('BENCH_FANOUT_BATCH', 250);
+const FANOUT_BATCH = num('BENCH_FANOUT_BATCH', 200);
 
 const ONLY = new Set((process.env['BENCH_ONLY'] ?? '').split(',').map((x) => x.trim()).filter(Boolean));
 const want = (part: string) => ONLY.size === 0 || ONLY.has(part);
