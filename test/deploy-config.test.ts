@@ -379,5 +379,5 @@ describe('buildAll', () => {
     } finally {
       await emu.close();
     }
-  });
+  }, 120_000);
 });
