@@ -20,7 +20,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildAll } from '../scripts/build';
+import { buildAll, type BundleSize } from '../scripts/build';
 import { startRemoteEmulator } from './emulator-process';
 import { median, since } from './stats';
 import { KEY, singleAccountSeed } from './world';
@@ -37,7 +37,7 @@ export interface ColdStartResult {
   /** GET /trails (DescribeTrails on the emulator) answered by a fresh process: wall and in-child ready times. */
   realWallMs: number[];
   realReadyMs: number[];
-  sizes: Array<{ name: string; bytes: number; gzipBytes: number; chunks: number; chunkBytes: number; mapBytes: number; assetBytes: number }>;
+  sizes: Array<BundleSize & { gzipBytes: number }>;
 }
 
 const EVENT = {

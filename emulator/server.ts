@@ -10,6 +10,8 @@ import { createWorld, type SeedFile, type World, type EmuFunctionHandler } from 
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceName } from './types';
 import { verifyRequest } from './signature';
 import { applyFaults } from './faults';
+import { enforceRateLimits } from './ratelimits';
+import { closeWorkerPools } from './services/fc';
 import { SERVICES } from './services';
 import { formatError } from './errors';
 import { publishActionTrailEvent } from './services/eventbridge';
@@ -58,11 +60,13 @@ export async function createEmulator(opts: EmulatorOptions = {}): Promise<Emulat
       if (existing) existing.handler = handler;
       else world.functions.push({ accountId, region, name, handler });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await closeWorkerPools(world);
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
 
@@ -141,6 +145,7 @@ async function handle(world: World, req: http.IncomingMessage, res: http.ServerR
       caller: { accountId: '', accessKeyId: '' },
     };
     emuReq.caller = verifyRequest(emuReq, world);
+    enforceRateLimits(emuReq, world);
     const fault = await applyFaults(emuReq, world);
     if (fault === 'drop') {
       req.socket.destroy();

@@ -4,6 +4,8 @@
  *
  * Seedable from JSON (see emulator/seed.example.json); all handlers read and write this World.
  */
+import { DEFAULT_RATE_LIMITS } from './ratelimits';
+import type { WorkerSpec } from './fc-workers';
 
 export type TrailStatus = 'Fresh' | 'Enable' | 'Disable';
 
@@ -134,6 +136,15 @@ export interface EmuFunction {
   roleArn?: string;
   /** Versions/aliases InvokeFunction accepts as qualifier besides LATEST. */
   qualifiers?: string[];
+  /**
+   * Code as a module run in a pool of instance processes (emulator/fc-workers.ts) instead of an
+   * in-process handler: what a seed file can name. A registered handler takes precedence.
+   */
+  worker?: WorkerSpec;
+  /** The function's timeout, seconds (context.function.timeout; default 60). */
+  timeout?: number;
+  /** asyncInvokeConfig.maxAsyncRetryAttempts: how often a failed async invocation is run again (default 0 here). */
+  maxAsyncRetryAttempts?: number;
 }
 
 export interface EmuAsyncInvocation {
@@ -151,6 +162,11 @@ export interface EmuAsyncInvocation {
   acceptedAt?: number;
   startedAt?: number;
   finishedAt?: number;
+  /** Runs of the invocation (1 + retries), and each failed run's error. */
+  attempts?: number;
+  errors?: string[];
+  /** The instance (worker process) of the last run, for functions with a worker. */
+  instance?: number;
 }
 
 export interface FaultRule {
@@ -177,6 +193,18 @@ export interface FaultConfig {
   latencyMs?: number;
   rules: FaultRule[];
   seed?: number;
+}
+
+/** A flow-control limit (emulator/ratelimits.ts): `qps` calls per second for the calls `match` names. */
+export interface RateLimitRule {
+  /** Which calls: "<service>", "<service>:<Action>" (e.g. "sts:AssumeRole"), or "*". */
+  match: string;
+  /** Calls per second admitted. */
+  qps: number;
+  /** "account": one bucket per calling account (Throttling.User); "api": one for all callers (Throttling.Api). */
+  scope: 'account' | 'api';
+  /** Bucket size: calls admitted at once after a pause (default qps, one second's worth). */
+  burst?: number;
 }
 
 export interface CallLogEntry {
@@ -237,6 +265,8 @@ export interface World {
   accessKeys: Map<string, EmuAccessKey>;
   functions: EmuFunction[];
   faults: FaultConfig;
+  /** Flow-control rules (default DEFAULT_RATE_LIMITS; [] for none). */
+  rateLimits: readonly RateLimitRule[];
   calls: CallLogEntry[];
   /** Async FC invocations, in order; the emulator runs them in the background. */
   asyncInvocations: EmuAsyncInvocation[];
@@ -281,6 +311,8 @@ export interface SeedFile {
   accounts: Array<Partial<EmuAccount> & { id: string; accessKeys?: Array<{ accessKeyId: string; accessKeySecret: string }> }>;
   functions?: EmuFunction[];
   faults?: FaultConfig;
+  /** Flow-control rules; absent: the published defaults (emulator/ratelimits.ts), []: none. */
+  rateLimits?: RateLimitRule[];
   resourceDirectoryId?: string;
   /** See World.ossV1Allowed (default false). */
   ossV1Allowed?: boolean;
@@ -301,6 +333,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     accessKeys: new Map(),
     functions: [...(seed.functions ?? [])],
     faults: seed.faults ?? { rules: [] },
+    rateLimits: seed.rateLimits ?? DEFAULT_RATE_LIMITS,
     calls: [],
     asyncInvocations: [],
     resourceDirectoryId: seed.resourceDirectoryId,
@@ -369,5 +402,6 @@ export function snapshot(world: World): SeedFile {
     faults: world.faults,
     eventRules: world.eventRules,
     eventDelayMs: world.eventDelayMs,
+    rateLimits: [...world.rateLimits],
   };
 }

@@ -29,7 +29,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { checkBinary, nativeFilesIn, nativeTargetPlugin, NativeTargetError, resolveNativeBinaries, type NativeBinaries, type NativeOptions } from './native-target';
 
 /** The deployed functions: each is a resource of the same name in s.yaml. */
@@ -67,12 +67,96 @@ export interface BundleSize {
   chunkBytes: number;
   /** Number of chunk files. */
   chunks: number;
+  /** Size of the packages under chunks/lazy/ (LAZY_REQUIRES), each read only if a call uses it. */
+  lazyBytes: number;
+  lazyFiles: number;
   /** Size of every .js.map (under <outDir>/sourcemaps/<name>/, not uploaded). */
   mapBytes: number;
   /** Where the maps are: <outDir>/sourcemaps/<name> (or the code directory with keepMapsBeside). */
   mapDir: string;
   /** Size of the native addons copied beside the code. */
   assetBytes: number;
+}
+
+/**
+ * Packages that @darabonba/typescript (the runtime under openapi-core and every generated SDK)
+ * requires at load time but only uses inside functions our calls never reach, or reach late:
+ * WebSocket clients (ws, the proxy agents and socks), XML bodies (xml2js), Darabonba's date
+ * helpers (moment) and merge (lodash). Bundled as they are, the first cloud call of a cold
+ * start parses and evaluates ~370 KiB of them (about 60 % of openapi-core's load CPU, measured:
+ * docs/bench.md). lazyRequirePlugin gives @darabonba/typescript a stand-in for each, and each
+ * package is bundled on its own into chunks/lazy/<name>.cjs, which the stand-in requires on
+ * first property access: a call that never uses one neither parses nor evaluates it.
+ */
+export const LAZY_REQUIRES: Readonly<Record<string, readonly string[]>> = {
+  '@darabonba/typescript': ['ws', 'socks-proxy-agent', 'https-proxy-agent', 'http-proxy-agent', 'xml2js', 'moment', 'lodash'],
+};
+
+/** Where a lazily required package lands, relative to the chunks/ directory. */
+const lazyFile = (specifier: string) => `./lazy/${specifier.replace(/[^a-zA-Z0-9.-]/g, '_')}.cjs`;
+
+/**
+ * The stand-in: a Proxy that says it is an ES module (so TypeScript's __importStar and
+ * __importDefault helpers keep it as is, without enumerating it), answers `default` as those
+ * helpers would have for the real module, and every other property from the real module, which
+ * it requires on first access. @darabonba/typescript only reads properties of these modules
+ * (`_.merge`, `new xml2js_1.Parser`, `(0, moment_1.default)(…)`, `new ws_1.default(…)`).
+ */
+function lazyStandIn(specifier: string): string {
+  return `let real;
+const load = () => (real ??= require(${JSON.stringify(lazyFile(specifier))}));
+module.exports = new Proxy({}, {
+  get(_t, key) {
+    if (key === '__esModule') return true;
+    const m = load();
+    if (key === 'default') return m && m.__esModule ? m.default : m;
+    return m[key];
+  },
+  has: (_t, key) => key === '__esModule' || key in load(),
+});
+`;
+}
+
+/** esbuild plugin: LAZY_REQUIRES, for requires made by the named packages' own files only. */
+export function lazyRequirePlugin(table: Readonly<Record<string, readonly string[]>> = LAZY_REQUIRES): Plugin {
+  const names = new Set(Object.values(table).flat());
+  const importers = Object.entries(table).map(([pkg, specs]) => ({ dir: `${path.sep}node_modules${path.sep}${pkg.split('/').join(path.sep)}${path.sep}`, specs: new Set(specs) }));
+  const lazyPaths = new Set([...names].map(lazyFile));
+  return {
+    name: 'lazy-require',
+    setup(b) {
+      b.onResolve({ filter: /^[@a-z./]/ }, (args) => {
+        // The stand-in's own require: the separate file, found at run time beside the chunk.
+        if (args.namespace === 'lazy-require' && lazyPaths.has(args.path)) return { path: args.path, external: true };
+        if (args.kind !== 'require-call' || args.namespace !== 'file' || !names.has(args.path)) return undefined;
+        const by = importers.find((i) => args.importer.includes(i.dir) && i.specs.has(args.path));
+        return by ? { path: args.path, namespace: 'lazy-require' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({ contents: lazyStandIn(args.path), loader: 'js' }));
+    },
+  };
+}
+
+/** Bundles each LAZY_REQUIRES package into <chunksDir>/lazy/<name>.cjs (CommonJS, required by its stand-in). */
+async function buildLazyFiles(rootDir: string, chunksDir: string): Promise<void> {
+  const specs = [...new Set(Object.entries(LAZY_REQUIRES).flatMap(([pkg, list]) => list.map((spec) => ({ pkg, spec }))))];
+  await Promise.all(
+    specs.map(({ pkg, spec }) =>
+      build({
+        absWorkingDir: rootDir,
+        // Resolved from the requiring package's directory, as its require() would be.
+        stdin: { contents: `module.exports = require(${JSON.stringify(spec)});`, resolveDir: path.dirname(require.resolve(`${pkg}/package.json`, { paths: [rootDir] })), loader: 'js' },
+        outfile: path.join(chunksDir, lazyFile(spec)),
+        bundle: true,
+        platform: 'node',
+        target: 'node20',
+        format: 'cjs',
+        minify: true,
+        keepNames: true,
+        logLevel: 'silent',
+      }),
+    ),
+  );
 }
 
 /** Makes `require` (for Node built-ins and the native addon in bundled CommonJS SDKs) in each ES module file. */
@@ -133,7 +217,7 @@ async function buildOne(rootDir: string, name: string, dir: string, mapDir: stri
     // urllib's lazy require('proxy-agent'), reached only with a proxy enabled (never here).
     external: ['proxy-agent'],
     loader: { '.node': 'copy' },
-    plugins: [nativeTargetPlugin(binaries)],
+    plugins: [nativeTargetPlugin(binaries), lazyRequirePlugin()],
     logLevel: 'silent',
   });
   for (const warning of result.warnings) log(`warning: ${name}: ${warning.text}`);
@@ -141,6 +225,7 @@ async function buildOne(rootDir: string, name: string, dir: string, mapDir: stri
     const wrong = checkBinary(readFileSync(path.join(dir, file)));
     if (wrong) throw new NativeTargetError(`Cannot build ${name}: ${file} would not load on Function Compute (linux x64, glibc): ${wrong}.`);
   }
+  await buildLazyFiles(rootDir, path.join(dir, 'chunks'));
   // FC (and node) run the .js files of this directory as ES modules.
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
   // Source maps ship apart (docs/bench.md, "Source maps"): loaded with --enable-source-maps they
@@ -162,12 +247,15 @@ function sizesOf(name: string, dir: string, mapDir: string): BundleSize {
   const maps = existsSync(mapDir) ? readdirSync(mapDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js.map')) : [];
   const total = (pick: (file: string) => boolean) => files.filter(pick).reduce((sum, f) => sum + statSync(path.join(dir, f)).size, 0);
   const chunk = (f: string) => f.startsWith(`chunks${path.sep}`) && f.endsWith('.js');
+  const lazy = (f: string) => f.startsWith(`chunks${path.sep}lazy${path.sep}`) && f.endsWith('.cjs');
   return {
     name,
     file: path.join(dir, 'index.js'),
     bytes: total((f) => f === 'index.js'),
     chunkBytes: total(chunk),
     chunks: files.filter(chunk).length,
+    lazyBytes: total(lazy),
+    lazyFiles: files.filter(lazy).length,
     mapBytes: maps.reduce((sum, f) => sum + statSync(path.join(mapDir, f)).size, 0),
     mapDir,
     assetBytes: total((f) => f.endsWith('.node')),

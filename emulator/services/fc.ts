@@ -24,6 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import { routeByHost } from '../hosts';
 import type { EmuAccessKey, EmuAsyncInvocation, EmuFunction, World } from '../state';
+import { WorkerPool, type InstanceStats } from '../fc-workers';
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceHandler } from '../types';
 
 /** How many async invocations run at once per emulator; more wait in a queue. */
@@ -84,7 +85,46 @@ function toErrorBody(e: unknown): NonNullable<Outcome['error']> {
   return { errorMessage: typeof e === 'string' ? e : JSON.stringify(e) ?? String(e), errorType: 'Error', stackTrace: [] };
 }
 
-async function runHandler(world: World, fn: EmuFunction, event: Buffer, requestId: string, qualifier: string): Promise<Outcome> {
+// ---------------------------------------------------------------------------------------------
+// Worker functions: one pool of instance processes per function
+
+const pools = new WeakMap<World, Map<string, WorkerPool>>();
+
+function poolFor(world: World, fn: EmuFunction): WorkerPool {
+  let byFn = pools.get(world);
+  if (!byFn) pools.set(world, (byFn = new Map()));
+  const id = `${fn.accountId}/${fn.region}/${fn.name}`;
+  let pool = byFn.get(id);
+  if (!pool) byFn.set(id, (pool = new WorkerPool(fn.worker!)));
+  return pool;
+}
+
+/** Every instance each worker function has run, by "<account>/<region>/<name>". */
+export function workerStats(world: World): Record<string, InstanceStats[]> {
+  return Object.fromEntries([...(pools.get(world) ?? [])].map(([id, p]) => [id, p.stats()]));
+}
+
+/** Stops every instance process (the emulator's close does this). */
+export async function closeWorkerPools(world: World): Promise<void> {
+  const byFn = pools.get(world);
+  pools.delete(world);
+  await Promise.all([...(byFn?.values() ?? [])].map((p) => p.close()));
+}
+
+async function runInWorker(world: World, fn: EmuFunction, event: Buffer, requestId: string, qualifier: string): Promise<Outcome & { instance: number }> {
+  const key = functionCredentials(world, fn);
+  const context: Record<string, unknown> = {
+    requestId,
+    region: fn.region,
+    accountId: fn.accountId,
+    credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, securityToken: key.securityToken },
+    function: { name: fn.name, handler: 'index.handler', memory: 512, timeout: fn.timeout ?? 60, qualifier },
+  };
+  return poolFor(world, fn).run(event, context);
+}
+
+async function runHandler(world: World, fn: EmuFunction, event: Buffer, requestId: string, qualifier: string): Promise<Outcome & { instance?: number }> {
+  if (!fn.handler && fn.worker) return runInWorker(world, fn, event, requestId, qualifier);
   const logs: string[] = [];
   const line = (level: string) => (...args: unknown[]) => {
     const text = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
@@ -96,7 +136,7 @@ async function runHandler(world: World, fn: EmuFunction, event: Buffer, requestI
     region: fn.region,
     accountId: fn.accountId,
     credentials: { accessKeyId: key.accessKeyId, accessKeySecret: key.accessKeySecret, securityToken: key.securityToken },
-    function: { name: fn.name, handler: 'index.handler', memory: 512, timeout: 60, qualifier },
+    function: { name: fn.name, handler: 'index.handler', memory: 512, timeout: fn.timeout ?? 60, qualifier },
     logger: { debug: line('DEBUG'), info: line('INFO'), log: line('INFO'), warn: line('WARN'), error: line('ERROR') },
   };
   const started = Date.now();
@@ -211,7 +251,7 @@ function findFunction(world: World, req: EmuRequest, owner: string, name: string
     if (/^\d+$/.test(qualifier)) throw new EmuError(404, 'VersionNotFound', `version '${qualifier}' of function '${name}' does not exist`);
     throw new EmuError(404, 'AliasNotFound', `alias '${qualifier}' of function '${name}' does not exist`);
   }
-  if (!fn.handler) {
+  if (!fn.handler && !fn.worker) {
     throw new EmuError(412, 'CAExited', 'The function either cannot be started or exited. No code is registered for it in the emulator.');
   }
   return fn;
@@ -258,14 +298,22 @@ async function invokeFunction(req: EmuRequest, world: World, rawName: string): P
     const event = Buffer.from(req.body);
     enqueue(world, async () => {
       record.startedAt = Date.now();
-      const out = await runHandler(world, fn, event, req.requestId, effectiveQualifier);
-      record.finishedAt = Date.now();
-      if (out.ok) {
-        record.status = 'Succeeded';
-        record.result = out.result;
-      } else {
+      // A failed run is run again up to maxAsyncRetryAttempts times, as FC's async invocation config says.
+      const runs = 1 + Math.max(0, fn.maxAsyncRetryAttempts ?? 0);
+      for (let attempt = 1; attempt <= runs; attempt++) {
+        const out = await runHandler(world, fn, event, req.requestId, effectiveQualifier);
+        record.attempts = attempt;
+        record.finishedAt = Date.now();
+        if (out.instance !== undefined) record.instance = out.instance;
+        if (out.ok) {
+          record.status = 'Succeeded';
+          record.result = out.result;
+          delete record.error;
+          return;
+        }
         record.status = 'Failed';
         record.error = `${out.error!.errorType}: ${out.error!.errorMessage}`;
+        (record.errors ??= []).push(record.error);
       }
     });
     const headers: Record<string, string> = {};

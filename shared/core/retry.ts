@@ -12,6 +12,7 @@
 import { ProvisionError } from './errors';
 import { fromSdkError } from '../cloud/sdk-error';
 import type { Logger } from '../platform/log';
+import type { CallPacer } from './pacing';
 
 export const CONSISTENCY_CODES: ReadonlySet<string> = new Set([
   'InsufficientBucketPolicyException',
@@ -42,6 +43,8 @@ export interface RetryPolicy {
   attemptTimeoutMs: number;
   /** Called before each wait (for logs and progress). */
   onRetry?: (info: { label: string; attempt: number; waitMs: number; error: ProvisionError }) => void;
+  /** Paces each attempt to the API's rate limit and learns from its throttling answers (shared/core/pacing.ts). */
+  pacer?: CallPacer;
   /** Random source in [0,1) (tests and benchmarks may seed it). */
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -103,10 +106,14 @@ export async function withRetry<T>(label: string, fn: () => Promise<T>, policy: 
   const sleep = policy.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
+      await policy.pacer?.acquire(label);
       // Past the deadline an attempt still gets a second (the function keeps a margin to answer).
-      return await bounded(label, fn, Math.min(policy.attemptTimeoutMs, Math.max(1_000, policy.deadline - Date.now())));
+      const value = await bounded(label, fn, Math.min(policy.attemptTimeoutMs, Math.max(1_000, policy.deadline - Date.now())));
+      policy.pacer?.done(label);
+      return value;
     } catch (e) {
       const err = fromSdkError(e);
+      policy.pacer?.done(label, err.code);
       const consistency = CONSISTENCY_CODES.has(err.code) && Date.now() - started < policy.consistencyWindowMs;
       if (!(err.retryable || consistency) || attempt >= policy.maxAttempts) throw err;
       const exp = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));

@@ -8,6 +8,7 @@ import { registerSecret } from './log';
 import type { ClientOptions } from '../cloud/options';
 import type { CredentialsProvider, CloudCredentials } from '../cloud/types';
 import type { Config } from './config';
+import type { CallPacer } from '../core/pacing';
 
 export const DEFAULT_MEMBER_ROLE = 'ResourceDirectoryAccountAccessRole';
 
@@ -22,15 +23,23 @@ export function memberRoleArn(accountId: string, roleName = DEFAULT_MEMBER_ROLE)
 export function assumeRoleCredentials(
   base: Omit<ClientOptions, 'accountId'>,
   roleArn: string,
-  opts: { sessionName?: string; durationSeconds?: number } = {},
+  opts: { sessionName?: string; durationSeconds?: number; pacer?: CallPacer } = {},
 ): CredentialsProvider {
   const sts = createStsClient(base);
   let cached: (CloudCredentials & { expiresAt: number }) | undefined;
   let pending: Promise<CloudCredentials> | undefined;
   return async () => {
     if (cached && cached.expiresAt - Date.now() > 5 * 60_000) return cached;
-    pending ??= sts
-      .assumeRole(roleArn, opts.sessionName ?? 'trail-provisioner', opts.durationSeconds ?? 3600)
+    // Paced as the base credentials' account: every AssumeRole of a run counts against its one limit.
+    pending ??= (opts.pacer ? opts.pacer.acquire('sts:AssumeRole') : Promise.resolve())
+      .then(() => sts.assumeRole(roleArn, opts.sessionName ?? 'trail-provisioner', opts.durationSeconds ?? 3600))
+      .then(
+        (c) => (opts.pacer?.done('sts:AssumeRole'), c),
+        (e: unknown) => {
+          opts.pacer?.done('sts:AssumeRole', (e as { code?: string }).code);
+          throw e;
+        },
+      )
       .then((c) => {
         cached = { accessKeyId: c.accessKeyId, accessKeySecret: c.accessKeySecret, securityToken: c.securityToken, expiresAt: Date.parse(c.expiration) || Date.now() + 15 * 60_000 };
         registerSecret(c.accessKeySecret, cached.expiresAt);
@@ -57,6 +66,6 @@ export function roleSessionName(kind: 'selfservice' | 'vending' | 'remediation' 
 }
 
 /** Credentials in `accountId` by AssumeRole of the configured member role, under `sessionName` (roleSessionName()). */
-export function memberCredentials(config: Config, base: CredentialsProvider, accountId: string, env: NodeJS.ProcessEnv | undefined, sessionName: string): CredentialsProvider {
-  return assumeRoleCredentials({ region: config.region, credentials: base, env }, memberRoleArn(accountId, config.memberRole), { sessionName });
+export function memberCredentials(config: Config, base: CredentialsProvider, accountId: string, env: NodeJS.ProcessEnv | undefined, sessionName: string, pacer?: CallPacer): CredentialsProvider {
+  return assumeRoleCredentials({ region: config.region, credentials: base, env }, memberRoleArn(accountId, config.memberRole), { sessionName, pacer });
 }

@@ -15,6 +15,7 @@ import { ProvisionError } from '../core/errors';
 import { DEFAULT_MEMBER_ROLE } from './accounts';
 import { validateSpecs } from '../core/schema';
 import { loadPolicy as loadPolicyFrom, parsePolicyText, type GuardrailPolicy, type PolicySource } from '../core/guardrails';
+import { parseRateLimits, type RateLimit } from '../core/pacing';
 import { createOssClient } from '../cloud/oss';
 import type { ClientOptions } from '../cloud/options';
 import type { TrailSpec } from '../core/spec';
@@ -76,6 +77,12 @@ export interface Config {
   fanoutThreshold: number;
   /** TRAIL_FANOUT_BATCH (default 25): accounts per async worker invocation. */
   fanoutBatch: number;
+  /**
+   * TRAIL_RATE_LIMITS (default "sts:AssumeRole=100"): the cloud's flow-control limits the run
+   * paces itself to, "<service>[:<Action>]=<calls per second per calling account>", comma-separated
+   * (shared/core/pacing.ts). APIs not listed are unpaced until they answer with throttling.
+   */
+  rateLimits: RateLimit[];
   /** TRAIL_WORKER_FUNCTION (default: the invoked function's own name): function the timer fans out to. */
   workerFunction?: string;
   /** TRAIL_VENDING_SOURCE (default acs.custom.account-vending): CloudEvent source of custom vending events. */
@@ -130,6 +137,18 @@ function invalid(variable: string, why: string): ProvisionError {
     message: `Invalid configuration: ${variable} ${why}.`,
     fields: [{ pointer: `/${variable}`, rule: 'config', message: `${variable} ${why}` }],
   });
+}
+
+/** The published limit: STS AssumeRole, 100 calls per second per account (docs/conformance-ratelimits.md). */
+export const DEFAULT_RATE_LIMITS = 'sts:AssumeRole=100';
+
+function parseRateLimitsVar(env: NodeJS.ProcessEnv): RateLimit[] {
+  const raw = env['TRAIL_RATE_LIMITS']?.trim();
+  try {
+    return parseRateLimits(raw === undefined || raw === '' ? DEFAULT_RATE_LIMITS : raw === 'none' ? '' : raw);
+  } catch (e) {
+    throw invalid('TRAIL_RATE_LIMITS', `holds ${(e as Error).message}`);
+  }
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
@@ -317,6 +336,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
     concurrency: intVar(env, 'TRAIL_CONCURRENCY', 8, 1, 64),
     fanoutThreshold: intVar(env, 'TRAIL_FANOUT_THRESHOLD', 50, 1, 100_000),
     fanoutBatch: intVar(env, 'TRAIL_FANOUT_BATCH', 25, 1, 1_000),
+    rateLimits: parseRateLimitsVar(env),
     workerFunction,
     vendingSource: env['TRAIL_VENDING_SOURCE']?.trim() || DEFAULT_VENDING_SOURCE,
     vendingAccounts,

@@ -36,6 +36,7 @@ import { memberCredentials, roleSessionName } from '../platform/accounts';
 import { auditSink } from '../platform/audit';
 import { policyError, type GuardrailPolicy } from '../core/guardrails';
 import { cisChecks } from './cis';
+import { createPacer, type Pacer } from '../core/pacing';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
@@ -66,6 +67,8 @@ export interface RemediationDeps {
   baseDir?: string;
   /** Run the CIS destination checks on every trail (TRAIL_CIS_CHECKS; report only). */
   cisChecks?: boolean;
+  /** Paces the run's calls to the APIs' rate limits (default: one pacer per run from TRAIL_RATE_LIMITS). */
+  pacer?: Pacer;
 }
 
 /** Per-run overrides (timer payload JSON, or a manual invocation). */
@@ -119,12 +122,14 @@ export async function remediateAccounts(
   const policy = opts.policy ?? (await loadPolicy(config, { region: config.region, credentials: deps.credentials, env: deps.env }, deps.baseDir, callOf(deps).call));
   const guard = { policy, baseline: specs, caller: { kind: 'remediation' as const, name: 'remediation' } };
   const audit = auditSink(config, { credentials: deps.credentials, env: deps.env, logger: log, deadline: deps.deadline });
+  // One pacer for every worker of the run: each API's limit is the run's, not a worker's.
+  const pacer = deps.pacer ?? createPacer(config.rateLimits);
   let done = 0;
   const total = accounts.length;
 
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
-    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, roleSessionName('remediation'));
+    const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, roleSessionName('remediation'), pacer.forCaller(self));
     const out: AccountRegionResult[] = [];
     // Trails ensured at their home region in this run, by "<name>@<region>": another region that
     // sees one as a shadow trail is covered by it, without checking it at home again.
@@ -133,7 +138,7 @@ export async function remediateAccounts(
       const cloud = createCloud({ region, credentials, env: deps.env, accountId });
       const trails: TrailOutcome[] = [];
       // One DescribeTrails for the region: every spec's first look, and the Fresh trails of any origin.
-      const { call } = callOf(deps);
+      const { call } = retrier({ ...(deps.deadline ? { deadline: deps.deadline } : {}), pacer: pacer.forCaller(accountId) }, deps.logger);
       const listing = onceAsync(() => call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ includeOrganizationTrail: true, includeShadowTrails: true })));
       for (const spec of specs) {
         if (deps.deadline !== undefined && Date.now() >= deps.deadline) {
@@ -144,7 +149,7 @@ export async function remediateAccounts(
           const r = await ensureValidTrail(spec, cloud, {
             dryRun: opts.dryRun,
             logger: log,
-            retry: deps.deadline ? { deadline: deps.deadline } : undefined,
+            retry: { ...(deps.deadline ? { deadline: deps.deadline } : {}), pacer: pacer.forCaller(accountId) },
             listing,
             guard,
             audit,
