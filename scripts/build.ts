@@ -23,7 +23,7 @@
  *
  * Run with `npm run build`; `buildAll()` is exported for tests and benchmarks.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -120,6 +120,8 @@ async function buildOne(rootDir: string, name: string, dir: string, log: (line: 
   for (const warning of result.warnings) log(`warning: ${name}: ${warning.text}`);
   // FC (and node) run the .js files of this directory as ES modules.
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+  // The self-service console's static files, read on the first GET / (shared/triggers/console-assets.ts).
+  if (name === 'selfservice' && existsSync(path.join(rootDir, 'console'))) cpSync(path.join(rootDir, 'console'), path.join(dir, 'console'), { recursive: true });
   return sizesOf(name, dir);
 }
 

@@ -32,6 +32,9 @@ import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
 import { retrier } from '../core/retry';
 import { buildReport, deliveryProblem, formatReport, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
+import { reportHtml } from './report-html';
+import { reportCsv } from './report-csv';
+import { latestKey, latestPointer } from './report-store';
 import { memberCredentials } from '../platform/accounts';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
@@ -168,7 +171,8 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
     accounts.length <= config.fanoutThreshold
       ? await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' })
       : await dispatchBatches(accounts, regions, specs, deps, { runId, dryRun });
-  await reportStore(deps)?.save(runId, report.mode === 'inline' ? 'report.json' : 'dispatch.json', report);
+  const store = reportStore(deps);
+  if (store && (await store.save(runId, report.mode === 'inline' ? 'report.json' : 'dispatch.json', report)) && report.mode === 'inline') await store.saveReadable(runId, report);
   return report;
 }
 
@@ -193,6 +197,24 @@ function reportStore(deps: RemediationDeps) {
       } catch (e) {
         log.error('report not written', { report: `oss://${target.bucket}/${key}`, error: errorSummary(e) });
         return false;
+      }
+    },
+    /**
+     * report.html and report.csv beside report.json / summary.json, then <prefix>/latest.json naming
+     * this run (what GET /reports/latest reads). Each is best effort, as save.
+     */
+    async saveReadable(runId: string, report: Report): Promise<void> {
+      const files: Array<[string, string, string]> = [
+        [dir(runId) + 'report.html', reportHtml(report), 'text/html; charset=utf-8'],
+        [dir(runId) + 'report.csv', reportCsv(report), 'text/csv; charset=utf-8'],
+        [latestKey(target.prefix), JSON.stringify(latestPointer(runId, report)), 'application/json'],
+      ];
+      for (const [key, body, type] of files) {
+        try {
+          await call('oss:PutObject', () => oss.putObject(target.bucket, key, body, type));
+        } catch (e) {
+          log.error('report not written', { report: `oss://${target.bucket}/${key}`, error: errorSummary(e) });
+        }
       }
     },
     /** The run's batch reports, once there are `count` of them (else undefined, having read none). */
@@ -259,7 +281,7 @@ async function summarise(store: NonNullable<ReturnType<typeof reportStore>>, run
     if (!reports || reports.length < batchCount) return;
     const summary = mergeReports(reports);
     log.info('run summary', { counts: summary.counts, fixed: summary.fixed, failed: summary.failed.length, text: formatReport(summary) });
-    await store.save(runId, 'summary.json', summary);
+    if (await store.save(runId, 'summary.json', summary)) await store.saveReadable(runId, summary);
   } catch (e) {
     log.error('run summary not written', { error: errorSummary(e) });
   }
