@@ -22,4 +22,6 @@ it('npm start provisions, vends and remediates on the emulator, then exits with 
   expect(stdout).toMatch(/a bad spec ← 400 InvalidTrailNameException: \/Name \(pattern\)/);
   expect(stdout).toMatch(/2000000000000001 vended-trail: ok \(CreateTrail → StartLogging\)/);
   expect(stdout).toMatch(/fixed 3, failed 0/);
+  // The console, signed in by the token in the URL fragment (never sent to the server).
+  expect(stdout).toMatch(/▶ console: http:\/\/127\.0\.0\.1:\d+\/#token=demo-[0-9a-f]{24}\n/);
 }, 90_000);
