@@ -360,11 +360,20 @@ describe('the console in headless Chromium', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.setViewport({ width: 1100, height: 900 });
     if (process.env['UPDATE_SCREENSHOTS']) {
+      // The README's pictures: the trails table (one trail stopped), then a plan.
+      const img = (name: string) => path.join(__dirname, '..', 'docs', 'img', name) as `${string}.png`;
+      trailsIn(FN_MGMT).find((t) => t.Name === 'keyboard-trail')!.Status = 'Disable';
+      await page.setViewport({ width: 1000, height: 420 });
+      await page.click('#refresh');
+      await waitText('#trails tbody tr[data-trail="keyboard-trail"] [data-col="delivery"]', 'last delivery');
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: img('console.png'), type: 'png' });
       await page.click('#trails tbody tr[data-trail="console-trail"] button');
       await page.select('#f-EventRW', 'Read');
       await page.click('#plan');
       await waitText('#plan-summary', 'UpdateTrail');
-      await page.screenshot({ path: path.join(__dirname, '..', 'docs', 'img', 'console.png'), type: 'png' });
+      await (await page.$('#plan-view'))!.screenshot({ path: img('console-plan.png'), type: 'png' });
+      await page.setViewport({ width: 1100, height: 900 });
     }
   });
 
