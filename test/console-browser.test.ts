@@ -10,24 +10,25 @@
  * On a failed test a screenshot goes to test/.artifacts/ (gitignored). With UPDATE_SCREENSHOTS=1
  * the README's images (docs/img/console.png, docs/img/report.png) are taken again.
  */
+import { spawnSync } from 'node:child_process';
 import type { Server } from 'node:http';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import chromium from '@sparticuz/chromium';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { silentLogger } from '../shared/platform/log';
 import { createHandler as createSelfService } from '../functions/selfservice';
 import { createLocalHttpServer } from '../functions/selfservice/local';
+import { browserEnv, bundledLibraryDir, launchBrowser, missingLibraries } from './helpers/browser';
 import { FN_MEMBERS, FN_MGMT, FN_REGION, HTTP_TOKEN, fnKey, functionsEnv, functionsSeed, invokeRemediation } from './helpers/functions-world';
 
 const [MEMBER] = FN_MEMBERS as [string];
 const REPORT_BUCKET = `flows-audit-${FN_MGMT}`;
 const ARTIFACTS = path.join(__dirname, '.artifacts');
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 let emu: Emulator;
 let server: Server;
@@ -101,7 +102,7 @@ beforeAll(async () => {
   server = await createLocalHttpServer(createSelfService({ env, credentials: staticCredentials(fnKey(FN_MGMT)), logger: silentLogger }), 0, { accountId: FN_MGMT, region: FN_REGION });
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
-  browser = await puppeteer.launch({ executablePath: await chromium.executablePath(), headless: true, args: LAUNCH_ARGS, defaultViewport: { width: 1100, height: 900 } });
+  browser = await launchBrowser();
   page = await browser.newPage();
   await watch(page);
   downloads = mkdtempSync(path.join(tmpdir(), 'console-dl-'));
@@ -124,6 +125,16 @@ afterAll(async () => {
 });
 
 describe('the console in headless Chromium', () => {
+  it("the browser binary has its shared libraries: this machine's, or else the package's own (NSS, NSPR, expat)", async () => {
+    const binary = await chromium.executablePath();
+    const lib = bundledLibraryDir();
+    const env = browserEnv(binary, true);
+    expect(env['LD_LIBRARY_PATH']!.split(':')[0]).toBe(lib);
+    expect(missingLibraries(binary, env)).toEqual([]);
+    const ldd = spawnSync('ldd', [binary], { env, encoding: 'utf8' }).stdout;
+    expect(ldd).toContain(`libnss3.so => ${lib}/libnss3.so`);
+  });
+
   it('is served on / with a strict CSP; a wrong token is refused with its code; the right one signs in and lists trails', async () => {
     const res = await page.goto(`${base}/`, { waitUntil: 'networkidle0' });
     const csp = res!.headers()['content-security-policy']!;
