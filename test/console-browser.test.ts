@@ -388,6 +388,24 @@ describe('the console in headless Chromium', () => {
     }
   });
 
+  it('behind FC signature auth (TRAIL_HTTP_AUTH=fc, a signing gateway) signs in with no token', async () => {
+    const env = functionsEnv(emu, { TRAIL_HTTP_AUTH: 'fc', TRAIL_HTTP_TOKENS: '' });
+    const fcServer = await createLocalHttpServer(createSelfService({ env, credentials: staticCredentials(fnKey(FN_MGMT)), logger: silentLogger }), 0, { accountId: FN_MGMT, region: FN_REGION });
+    const p = await browser.newPage();
+    try {
+      await watch(p);
+      await p.goto(`http://127.0.0.1:${(fcServer.address() as { port: number }).port}/`, { waitUntil: 'networkidle0' });
+      await p.click('#signin button[type="submit"]');
+      await p.waitForFunction(() => /\d+ trail\(s\)/.test(document.getElementById('status')?.textContent ?? ''), { timeout: 15_000 });
+      expect(await p.$$eval('#trails tbody tr', (rs) => rs.length)).toBeGreaterThan(0);
+      expect(await p.evaluate(() => sessionStorage.getItem('trail-console-token'))).toBeNull();
+      expect(await cspViolations(p)).toEqual([]);
+    } finally {
+      await p.close();
+      fcServer.close();
+    }
+  });
+
   it('saw no console error, page error or CSP violation', async () => {
     expect(await cspViolations(page)).toEqual([]);
     // Chromium logs each non-2xx answer as a failed resource: the refusals the tests asked for
