@@ -385,5 +385,5 @@ describe('buildAll', () => {
     } finally {
       await emu.close();
     }
-  });
+  }, 120_000); // three functions end to end, each loading its SDK chunks cold: 49 s measured on a shared 2-core machine at load 18
 });
