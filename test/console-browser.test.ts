@@ -169,6 +169,14 @@ describe('the console in headless Chromium', () => {
     // Generated from GET /schema: one labelled control per property.
     const labels = await page.$$eval('#fields label', (ls) => ls.map((l) => (l as HTMLLabelElement).htmlFor));
     expect(labels).toEqual(expect.arrayContaining(['f-Name', 'f-OssBucketName', 'f-EventRW', 'f-IsOrganizationTrail']));
+    // Every visible control has an accessible name (a label, aria-label or its text).
+    const unnamed = await page.$$eval('input, select, button', (els) =>
+      els
+        .filter((e) => !(e as HTMLElement).closest('[hidden]') && (e as HTMLElement).offsetParent !== null)
+        .filter((e) => !((e as HTMLInputElement).labels?.length || e.getAttribute('aria-label') || e.textContent?.trim()))
+        .map((e) => e.outerHTML),
+    );
+    expect(unnamed).toEqual([]);
     await fill('Name', 'X');
     await fill('OssKeyPrefix', '1');
     await page.click('#plan');
@@ -399,6 +407,17 @@ describe('the console in headless Chromium', () => {
       await p.waitForFunction(() => /\d+ trail\(s\)/.test(document.getElementById('status')?.textContent ?? ''), { timeout: 15_000 });
       expect(await p.$$eval('#trails tbody tr', (rs) => rs.length)).toBeGreaterThan(0);
       expect(await p.evaluate(() => sessionStorage.getItem('trail-console-token'))).toBeNull();
+      // TRAIL_HTTP_ACCOUNTS=* here: "Other account…" takes any id; a malformed one is refused with its code.
+      await p.select('#account', '*other');
+      await p.waitForFunction(() => document.activeElement?.id === 'account-other');
+      await p.keyboard.type('not-digits');
+      await p.keyboard.press('Tab');
+      await p.waitForFunction(() => /InvalidQueryParameter[\s\S]*HTTP 400/.test(document.getElementById('alert')?.innerText ?? ''), { timeout: 15_000 });
+      await p.$eval('#account-other', (e) => ((e as HTMLInputElement).value = ''));
+      await p.type('#account-other', MEMBER);
+      await p.keyboard.press('Tab');
+      await p.waitForFunction((m: string) => (document.getElementById('status')?.textContent ?? '').includes(`in account ${m}`), { timeout: 15_000 }, MEMBER);
+      expect(await p.$eval('#alert', (e) => (e as HTMLElement).hidden)).toBe(true);
       expect(await cspViolations(p)).toEqual([]);
     } finally {
       await p.close();
