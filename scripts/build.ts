@@ -27,7 +27,7 @@
  *
  * Run with `npm run build`; `buildAll()` is exported for tests and benchmarks.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build, type Plugin } from 'esbuild';
 import { checkBinary, nativeFilesIn, nativeTargetPlugin, NativeTargetError, resolveNativeBinaries, type NativeBinaries, type NativeOptions } from './native-target';
@@ -228,6 +228,8 @@ async function buildOne(rootDir: string, name: string, dir: string, mapDir: stri
   await buildLazyFiles(rootDir, path.join(dir, 'chunks'));
   // FC (and node) run the .js files of this directory as ES modules.
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ type: 'module' }, null, 2)}\n`);
+  // The self-service console's static files, read on the first GET / (shared/triggers/console-assets.ts).
+  if (name === 'selfservice' && existsSync(path.join(rootDir, 'console'))) cpSync(path.join(rootDir, 'console'), path.join(dir, 'console'), { recursive: true });
   // Source maps ship apart (docs/bench.md, "Source maps"): loaded with --enable-source-maps they
   // cost every cold start; without the flag Node ignores the sourceMappingURL comments, so the
   // uploaded code does not carry ~7 MiB it never reads. Put the maps back beside a copy of the

@@ -243,7 +243,8 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
   }
   if (config.auditOss) s.push({ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${config.auditOss.bucket}/${config.auditOss.prefix ? `${config.auditOss.prefix}/` : ''}*`] });
   if (config.reportOss) {
-    s.push({ Effect: 'Allow', Action: ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:*:${config.reportOss.bucket}/${config.reportOss.prefix ? `${config.reportOss.prefix}/` : ''}*`] });
+    // The HTTP API only reads the reports (GET /reports/latest, the console); remediation writes them.
+    s.push({ Effect: 'Allow', Action: http ? ['oss:GetObject'] : ['oss:PutObject', 'oss:GetObject'], Resource: [`acs:oss:*:*:${config.reportOss.bucket}/${config.reportOss.prefix ? `${config.reportOss.prefix}/` : ''}*`] });
     s.push({ Effect: 'Allow', Action: ['oss:ListObjects'], Resource: [`acs:oss:*:*:${config.reportOss.bucket}`] });
   }
   if (env['TRAIL_WORKER_FUNCTION']) s.push({ Effect: 'Allow', Action: ['fc:InvokeFunction'], Resource: [`acs:fc:${region}:*:functions/${env['TRAIL_WORKER_FUNCTION']}`] });

@@ -74,6 +74,8 @@ async function main(): Promise<void> {
     TRAIL_BASELINE: JSON.stringify(baseline),
     TRAIL_CONCURRENCY: '4',
     TRAIL_WEBHOOK_URL: hook.url,
+    // Remediation reports (report.json/html/csv) land here; the console's compliance view reads them.
+    TRAIL_REPORT_OSS: 'oss://audit-log-demo/compliance-reports',
   };
   const credentials = staticCredentials(mgmt.accessKeys![0]!);
   const logger = values.quiet ? silentLogger : createLogger({}, { write: (line) => process.stderr.write(line + '\n') });
@@ -86,6 +88,10 @@ async function main(): Promise<void> {
   const server = await createLocalHttpServer(createHttpHandler({ env, credentials, logger }), Number(values.port), { accountId: mgmt.id, region });
   const api = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   say(`▶ self-service HTTP API on ${api} (bearer token: ${token})`);
+  // The token rides in the URL fragment, which browsers never send to a server; the page moves it
+  // to sessionStorage and drops it from the address bar.
+  const consoleUrl = `${api}/#token=${token}`;
+  say(`▶ console: ${consoleUrl}`);
 
   // 1. Self-service: provision an example spec through the HTTP API.
   const spec = {
@@ -181,6 +187,7 @@ async function main(): Promise<void> {
     await Promise.all([emu.close(), hook.close()]);
     return;
   }
+  say(`\n▶ console: ${consoleUrl}`);
   say(`\nTry it (Ctrl-C to stop):`);
   say(`  curl -s ${api}/healthz`);
   say(`  curl -s -H 'Authorization: Bearer ${token}' ${api}/trails`);

@@ -158,8 +158,9 @@ const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'TRACE', 'C
 function fuzzed(g: Gen): Fuzzed {
   switch (g.int(12)) {
     case 0: {
-      // Missing or bad auth on any route and method (even ones that would write).
-      const path = g.pick(['/trails', '/trails/fuzz-trail', '/trails/fuzz-trail/logging', '/schema', '/', `/${g.str(20)}`]);
+      // Missing or bad auth on any route and method (even ones that would write). Not the console's
+      // static files (GET /, /console.js, /console.css): public by design, test/console-api.test.ts.
+      const path = g.pick(['/trails', '/trails/fuzz-trail', '/trails/fuzz-trail/logging', '/schema', '/accounts', '/reports/latest', `/${g.str(20)}`]);
       return { kind: 'bad-auth', event: httpEvent(g, g.pick(['GET', 'POST', 'PUT']), path, { auth: AUTH_BAD(g), body: invalidBody(g).text, contentType: 'application/json' }) };
     }
     case 1: {
@@ -208,9 +209,10 @@ function fuzzed(g: Gen): Fuzzed {
       return { kind: 'method', event: httpEvent(g, method, path, { auth: AUTH_OK, body: invalidBody(g).text, contentType: 'application/json' }) };
     }
     case 6: {
-      // Random paths (unknown routes, traversal, bad trail names, encodings).
+      // Random paths (unknown routes, traversal, bad trail names, encodings); an empty random one
+      // would be GET /, the public console page.
       const path = g.pick([
-        `/${g.str(30)}`,
+        `/${g.str(30) || 'empty'}`,
         '/trails/../../etc/passwd',
         '/trails/%2e%2e%2f',
         '/trails/UPPER',

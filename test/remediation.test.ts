@@ -206,10 +206,14 @@ describe('remediation fan-out through FC async invocations', () => {
     expect(batchReports.reduce((n, r) => n + r.fixed, 0)).toBe(50);
     for (const acct of emu.world.accounts.values()) expect(isCompliant(acct.trails.find((t) => t.Name === BASELINE.Name))).toBe(true);
 
-    // The reports in OSS: the dispatch, one per batch, and the summary the last batch merged.
+    // The reports in OSS: the dispatch, one per batch, and the summary the last batch merged (with
+    // its report.html and report.csv), and latest.json naming the run.
     const objects = emu.world.accounts.get(MGMT)!.buckets.find((b) => b.name === REPORTS)!.objects ?? [];
     const dir = `compliance/${report.runId}/`;
-    expect(objects.map((o) => o.key).sort()).toEqual([0, 1, 2, 3].map((i) => `${dir}batch-${i}.json`).concat(`${dir}dispatch.json`, `${dir}summary.json`).sort());
+    expect(objects.map((o) => o.key).sort()).toEqual(
+      [0, 1, 2, 3].map((i) => `${dir}batch-${i}.json`).concat(`${dir}dispatch.json`, `${dir}summary.json`, `${dir}report.html`, `${dir}report.csv`, 'compliance/latest.json').sort(),
+    );
+    expect(JSON.parse(Buffer.from(objects.find((o) => o.key === 'compliance/latest.json')!.bodyBase64, 'base64').toString('utf8'))).toMatchObject({ runId: report.runId, report: 'summary.json' });
     const read = (key: string) => JSON.parse(Buffer.from(objects.find((o) => o.key === key)!.bodyBase64, 'base64').toString('utf8'));
     expect(read(`${dir}dispatch.json`)).toMatchObject({ mode: 'fanout', runId: report.runId });
     const summary = read(`${dir}summary.json`);
@@ -260,7 +264,8 @@ describe('remediation across regions, delivery problems and the deadline', () =>
     emu.world.accounts.get(MGMT)!.buckets.push({ name: 'inline-reports', region: REGION, objects: [] });
     const report = await createHandler({ env: { ...env, TRAIL_REPORT_OSS: 'oss://inline-reports' }, logger, credentials: staticCredentials(key) })(sweep, context());
     const objects = emu.world.accounts.get(MGMT)!.buckets.find((b) => b.name === 'inline-reports')!.objects!;
-    expect(objects.map((o) => o.key)).toEqual([`${report.runId}/report.json`]);
+    expect(objects.map((o) => o.key)).toEqual([`${report.runId}/report.json`, `${report.runId}/report.html`, `${report.runId}/report.csv`, 'latest.json']);
+    expect(objects.map((o) => o.contentType)).toEqual(['application/json', 'text/html; charset=utf-8', 'text/csv; charset=utf-8', 'application/json']);
     expect(JSON.parse(Buffer.from(objects[0]!.bodyBase64, 'base64').toString('utf8'))).toMatchObject({ mode: 'inline', counts: report.counts, accounts: 4 });
     for (const bad of ['https://inline-reports/x', 'oss://Bad_Bucket/x', 'oss://inline-reports/../x']) {
       await expect(createHandler({ env: { ...env, TRAIL_REPORT_OSS: bad }, logger, credentials: staticCredentials(key) })(sweep, context())).rejects.toMatchObject({

@@ -28,4 +28,6 @@ it('npm start provisions, vends and remediates on the emulator, then exits with 
   const ms = Number(/IsLogging=true again (\d+) ms after the StopLogging/.exec(stdout)?.[1]);
   expect(ms).toBeLessThan(10_000);
   expect(stdout).toMatch(/webhook notifications: tamper-detected, tamper-restored/);
+  // The console, signed in by the token in the URL fragment (never sent to the server).
+  expect(stdout).toMatch(/▶ console: http:\/\/127\.0\.0\.1:\d+\/#token=demo-[0-9a-f]{24}\n/);
 }, 90_000);

@@ -37,6 +37,9 @@ import { auditSink } from '../platform/audit';
 import { policyError, type GuardrailPolicy } from '../core/guardrails';
 import { cisChecks } from './cis';
 import { createPacer, type Pacer } from '../core/pacing';
+import { reportHtml } from './report-html';
+import { reportCsv } from './report-csv';
+import { latestKey, latestPointer } from './report-store';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
@@ -239,7 +242,7 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
   if (accounts.length > config.fanoutThreshold && store) return dispatchBatches(store, accounts, regions, specs, deps, { runId, dryRun });
   const report = await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' });
   if (warnings.length > 0) report.warnings = warnings;
-  await store?.save(runId, 'report.json', report);
+  if (store && (await store.save(runId, 'report.json', report))) await store.saveReadable(runId, report);
   return report;
 }
 
@@ -267,6 +270,24 @@ function reportStore(deps: RemediationDeps) {
       } catch (e) {
         log.error('report not written', { report: `oss://${target.bucket}/${key}`, error: errorSummary(e) });
         return false;
+      }
+    },
+    /**
+     * report.html and report.csv beside report.json / summary.json, then <prefix>/latest.json naming
+     * this run (what GET /reports/latest reads). Each is best effort, as save.
+     */
+    async saveReadable(runId: string, report: Report): Promise<void> {
+      const files: Array<[string, string, string]> = [
+        [dir(runId) + 'report.html', reportHtml(report), 'text/html; charset=utf-8'],
+        [dir(runId) + 'report.csv', reportCsv(report), 'text/csv; charset=utf-8'],
+        [latestKey(target.prefix), JSON.stringify(latestPointer(runId, report)), 'application/json'],
+      ];
+      for (const [key, body, type] of files) {
+        try {
+          await call('oss:PutObject', () => oss.putObject(target.bucket, key, body, type));
+        } catch (e) {
+          log.error('report not written', { report: `oss://${target.bucket}/${key}`, error: errorSummary(e) });
+        }
       }
     },
     /** The names of the run's objects that start with `prefix`. */
@@ -395,7 +416,7 @@ async function summarise(store: ReportStore, runId: string, deps: RemediationDep
     const lost = batches.filter((b) => b.status === 'failed');
     summary.failed = [...summary.failed.filter((f) => !/^batch-\d+$/.test(f.name ?? '')), ...lost.map((b) => undispatched(b, deps.config.region))];
     log.info('run summary', { counts: summary.counts, fixed: summary.fixed, failed: summary.failed.length, undispatched: lost.length, text: formatReport(summary) });
-    await store.save(runId, 'summary.json', summary);
+    if (await store.save(runId, 'summary.json', summary)) await store.saveReadable(runId, summary);
   } catch (e) {
     log.error('run summary not written', { error: errorSummary(e) });
   }

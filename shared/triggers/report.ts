@@ -234,3 +234,60 @@ export function formatReport(report: Report): string {
   }
   return lines.join('\n');
 }
+
+/**
+ * The CIS Alibaba Cloud Foundations Benchmark control a trail finding falls under: 2.1 "Ensure that
+ * ActionTrail is configured to export copies of all Log entries" (a trail missing, stopped,
+ * drifted from its spec or not delivering fails it). Compliant trails carry none.
+ */
+export const CIS_ACTIONTRAIL_EXPORT = 'CIS 2.1';
+
+/** One line per account × region × trail (and per account-level failure): what the report tables and CSV show. */
+export interface ReportRow {
+  accountId: string;
+  region: string;
+  /** Empty for an account-level failure (no trail checked). */
+  trail: string;
+  /** Classification before the run, or "error" when the check failed. */
+  classification: string;
+  /** Writes done by this run, e.g. "StartLogging". */
+  fixes: string;
+  /** Writes needed (what a dry run would do). */
+  planned: string;
+  /** "Code: Message" when the trail (or the account) failed. */
+  failure: string;
+  deliveryProblem: string;
+  cis: string;
+}
+
+export function reportRows(report: Report): ReportRow[] {
+  const rows: ReportRow[] = [];
+  if (report.details.length === 0) {
+    // A merged summary keeps no per-account details: its failures and delivery problems, then.
+    const blank = { classification: '', fixes: '', planned: '', failure: '', deliveryProblem: '', cis: '' };
+    for (const f of report.failed) rows.push({ ...blank, accountId: f.accountId, region: f.region, trail: f.name ?? '', classification: 'error', failure: `${f.Code}: ${f.Message}` });
+    for (const p of report.deliveryProblems) rows.push({ ...blank, accountId: p.accountId, region: p.region, trail: p.name, deliveryProblem: p.problem, cis: CIS_ACTIONTRAIL_EXPORT });
+    return rows;
+  }
+  for (const d of report.details) {
+    if (d.error) {
+      rows.push({ accountId: d.accountId, region: d.region, trail: '', classification: 'error', fixes: '', planned: '', failure: `${d.error.Code}: ${d.error.Message}`, deliveryProblem: '', cis: '' });
+    }
+    for (const t of d.trails) {
+      const classification = t.classification ?? 'error';
+      const finding = (t.classification !== undefined && t.classification !== 'compliant') || t.deliveryProblem !== undefined;
+      rows.push({
+        accountId: d.accountId,
+        region: d.region,
+        trail: t.name,
+        classification,
+        fixes: t.done.join(' '),
+        planned: t.planned.join(' '),
+        failure: !t.ok && t.error ? `${t.error.Code}: ${t.error.Message}` : '',
+        deliveryProblem: t.deliveryProblem ?? '',
+        cis: finding ? CIS_ACTIONTRAIL_EXPORT : '',
+      });
+    }
+  }
+  return rows;
+}

@@ -8,6 +8,9 @@
  *   POST /trails[?dryRun=true]     ensure a spec: 201 when created, 200 otherwise (dryRun: the plan; 403/409 with the plan when the policy refuses it)
  *   GET  /trails/{name}            the trail, its Status, IsLogging and last delivery errors
  *   POST /trails/{name}/logging    StartLogging
+ *   GET  /accounts                 the accounts the caller may work in (TRAIL_HTTP_ACCOUNTS); no cloud call
+ *   GET  /reports/latest[/report.csv]  the latest remediation report (TRAIL_REPORT_OSS), JSON or CSV
+ *   GET  / , /console.js, /console.css  the console (static, no auth; read from console/ on first use)
  *
  * Every cloud call is retried on throttling, 5xx and network errors (shared/core/retry.ts) until the
  * request's deadline, so one throttled call does not become a user-facing error.
@@ -321,11 +324,64 @@ const routes: Array<{ path: string; pattern: RegExp; query: Record<string, reado
       },
     },
   },
+  {
+    path: '/accounts',
+    pattern: /^\/accounts$/,
+    query: {},
+    methods: {
+      GET: async (req, deps) => {
+        const allowed = deps.config.http.accounts;
+        const accounts = [
+          ...(deps.selfAccountId ? [{ AccountId: deps.selfAccountId, Own: true }] : []),
+          ...(allowed.kind === 'list' ? allowed.ids.filter((id) => id !== deps.selfAccountId).map((id) => ({ AccountId: id, Own: false })) : []),
+        ];
+        return json(200, { RequestId: req.requestId, Accounts: accounts, AnyAccount: allowed.kind === 'any' });
+      },
+    },
+  },
+  {
+    path: '/reports/latest',
+    pattern: /^\/reports\/latest$/,
+    query: {},
+    methods: {
+      GET: async (req, deps) => {
+        const report = await latestReport(deps);
+        const { reportRows } = await import('./report');
+        return json(200, { RequestId: req.requestId, Report: report, Rows: reportRows(report) });
+      },
+    },
+  },
+  {
+    path: '/reports/latest/report.csv',
+    pattern: /^\/reports\/latest\/report\.csv$/,
+    query: {},
+    methods: {
+      GET: async (_req, deps) => {
+        const { reportCsv } = await import('./report-csv');
+        const csv = reportCsv(await latestReport(deps));
+        return { statusCode: 200, headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="report.csv"', 'cache-control': 'no-store' }, body: csv };
+      },
+    },
+  },
 ];
+
+/** The latest remediation report in TRAIL_REPORT_OSS (the function's own account), or 404 NotFound. */
+async function latestReport(deps: SelfServiceDeps) {
+  const target = deps.config.reportOss;
+  if (!target) throw new ProvisionError({ code: 'NotFound', message: 'No remediation reports: TRAIL_REPORT_OSS is not set.' });
+  const [{ createOssClient }, { readLatestReport }] = await Promise.all([import('../cloud/oss'), import('./report-store')]);
+  const oss = createOssClient({ region: deps.config.region, credentials: deps.credentials, env: deps.env });
+  const report = await readLatestReport(oss, target, retrying(deps));
+  if (!report) throw new ProvisionError({ code: 'NotFound', message: 'No remediation report has been written yet.' });
+  return report;
+}
+
+/** The console's files: public, static, no cloud call (shared/triggers/console-assets.ts). */
+const CONSOLE_PATHS: readonly string[] = ['/', '/console.js', '/console.css'];
 
 /** The served routes: OpenAPI path template → methods (docs/openapi.yaml documents exactly these). */
 export function servedRoutes(): Record<string, string[]> {
-  return Object.fromEntries([['/healthz', [...HEALTHZ_METHODS]], ...routes.map((r) => [r.path, Object.keys(r.methods)])]);
+  return Object.fromEntries([['/healthz', [...HEALTHZ_METHODS]], ...CONSOLE_PATHS.map((p) => [p, ['GET']]), ...routes.map((r) => [r.path, Object.keys(r.methods)])]);
 }
 
 async function route(req: HttpRequest, deps: SelfServiceDeps): Promise<HttpResponse> {
@@ -356,6 +412,12 @@ export async function handleHttp(req: HttpRequest, deps: SelfServiceDeps): Promi
     return HEALTHZ_METHODS.includes(req.method.toUpperCase())
       ? json(200, { status: 'ok' })
       : errorResponse(new ProvisionError({ code: 'MethodNotAllowed' }), req.requestId);
+  }
+  if (CONSOLE_PATHS.includes(path)) {
+    if (req.method.toUpperCase() !== 'GET') return errorResponse(new ProvisionError({ code: 'MethodNotAllowed' }), req.requestId);
+    // Loaded on first use, so /healthz and the API never read the console's files.
+    const { consoleAsset } = await import('./console-assets');
+    return consoleAsset(path);
   }
   const caller = deps.config.http.auth === 'token' ? authorizedCaller(req.headers['authorization'], deps.config.http.tokens) : FC_AUTH_CALLER;
   if (caller === undefined) {
