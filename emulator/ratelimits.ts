@@ -1,6 +1,6 @@
 /**
  * Flow control: per-API QPS limits enforced with token buckets, answered with the real
- * throttling codes (docs/conformance-ratelimits.md cites each).
+ * throttling codes (docs/conformance.md, rows throttle.*, cites each).
  *
  * A rule names the calls it limits ("<service>", "<service>:<Action>" or "*", as fault rules do)
  * and its scope:
@@ -27,7 +27,7 @@ import { EmuError, type EmuRequest } from './types';
 import { familyOf } from './signature/errors';
 import { ruleMatches, throttleError } from './faults';
 
-/** The limits the real cloud publishes (docs/conformance-ratelimits.md). */
+/** The limits the real cloud publishes (docs/conformance.md, row sts.AssumeRole.rate-limit). */
 export const DEFAULT_RATE_LIMITS: readonly RateLimitRule[] = Object.freeze([{ match: 'sts:AssumeRole', qps: 100, scope: 'account' as const }]);
 
 interface Bucket {

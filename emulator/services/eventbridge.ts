@@ -6,7 +6,7 @@
  * invocation). Only write calls are published: "EventBridge supports only ActionTrail events of
  * the write type" (EventBridge doc, ActionTrail events).
  *
- * The CloudEvent (docs/conformance-tamper.md cites each field):
+ * The CloudEvent (docs/conformance.md, rows eb.*, cites each field):
  * - type "actiontrail:ActionTrail:ApiCall" (EventBridge "ActionTrail events" doc);
  * - source "acs.actiontrail" (the "acs.<service>" convention of Alibaba Cloud service events;
  *   not shown for ActionTrail itself in the docs found: unverified);

@@ -139,7 +139,7 @@ function invalid(variable: string, why: string): ProvisionError {
   });
 }
 
-/** The published limit: STS AssumeRole, 100 calls per second per account (docs/conformance-ratelimits.md). */
+/** The published limit: STS AssumeRole, 100 calls per second per account (docs/conformance.md, row sts.AssumeRole.rate-limit). */
 export const DEFAULT_RATE_LIMITS = 'sts:AssumeRole=100';
 
 function parseRateLimitsVar(env: NodeJS.ProcessEnv): RateLimit[] {

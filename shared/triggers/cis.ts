@@ -10,7 +10,7 @@
  * - CIS 2.23 "Ensure the Logstore data retention period is 365 days or greater": the trail's
  *   Logstore (actiontrail_<trail name>) keeps logs ≥ 365 days (GetLogStore ttl).
  *
- * Ids and titles: docs/conformance-tamper.md says which are verified. The bucket and project may
+ * Ids and titles: docs/conformance.md (rows cis.*) says which are verified. The bucket and project may
  * belong to another account (a central log account): each read is tried with the trail account's
  * credentials, then with the management account's; a read that every one is denied is "unknown".
  */
