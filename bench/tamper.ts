@@ -13,6 +13,7 @@ import { createHandler, type TamperInvocationResult } from '../functions/tamper'
 import { createCloud } from '../shared/cloud';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { ensureTrail } from '../shared/core/provisioner';
+import { DEFAULT_POLICY } from '../shared/core/guardrails';
 import { silentLogger } from '../shared/platform/log';
 import type { SeedFile } from '../emulator/state';
 import { BASELINE, BUCKET, KEY, MGMT, REGION, memberId } from './world';
@@ -56,7 +57,9 @@ export async function tamperRestore(events: number, latencyMs: number, log: (lin
     const env = { TRAIL_EMULATOR_URL: emu.url, TRAIL_REGION: REGION, TRAIL_BASELINE: JSON.stringify([BASELINE]), TRAIL_TAMPER_MAX_RESTORES: '1000' };
     const accounts = [MGMT, ...members];
     const clouds = new Map(accounts.map((id) => [id, createCloud({ region: REGION, accountId: id, credentials: staticCredentials(id === MGMT ? KEY : memberKey(id)), env })]));
-    for (const id of accounts) await ensureTrail(BASELINE, clouds.get(id)!);
+    // Set up as the baseline's own spec (the guardrails let it deliver to the central bucket).
+    const guard = { policy: DEFAULT_POLICY, baseline: [BASELINE], caller: { kind: 'cli' as const, name: 'bench-setup' } };
+    for (const id of accounts) await ensureTrail(BASELINE, clouds.get(id)!, { guard });
     const handler = createHandler({ env, logger: silentLogger });
     emu.registerFunction(MGMT, REGION, 'tamper', (event, ctx) => handler(event, ctx));
     emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/trail-tamper`;

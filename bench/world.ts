@@ -3,7 +3,7 @@
  * of N members with a mix of missing / stopped / drifted / compliant baseline trails for the
  * fleet run (the same shapes test/remediation.test.ts uses).
  */
-import type { EmuTrail, SeedFile } from '../emulator/state';
+import { seedTrail, type EmuTrail, type SeedFile } from '../emulator/state';
 import type { TrailSpec } from '../shared/core/spec';
 
 export const REGION = 'cn-hangzhou';
@@ -15,25 +15,7 @@ export const BASELINE: TrailSpec = { Name: 'baseline-trail', OssBucketName: BUCK
 export const memberId = (i: number): string => String(2500000000000000 + i);
 
 export function baselineTrail(accountId: string, over: Partial<EmuTrail> = {}): EmuTrail {
-  return {
-    Name: BASELINE.Name,
-    AccountId: accountId,
-    HomeRegion: REGION,
-    TrailRegion: 'All',
-    EventRW: 'All',
-    OssBucketName: BUCKET,
-    OssKeyPrefix: 'actiontrail',
-    OssWriteRoleArn: '',
-    SlsProjectArn: '',
-    SlsWriteRoleArn: '',
-    MaxComputeProjectArn: '',
-    MaxComputeWriteRoleArn: '',
-    IsOrganizationTrail: false,
-    Status: 'Enable',
-    CreateTime: '2026-01-01T00:00:00Z',
-    UpdateTime: '2026-01-01T00:00:00Z',
-    ...over,
-  };
+  return seedTrail(accountId, REGION, { Name: BASELINE.Name, OssBucketName: BUCKET, OssKeyPrefix: 'actiontrail', ...over });
 }
 
 /** One account with a key and the bucket: enough for ensureTrail with an OSS destination. */

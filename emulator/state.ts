@@ -32,6 +32,31 @@ export interface EmuTrail {
   LatestDeliveryError?: string;
 }
 
+/**
+ * A stored trail for seeds, tests and benchmarks: every field present (empty when unset, as the
+ * emulator stores them), logging, homed in `region`, overridden by `over`.
+ */
+export function seedTrail(accountId: string, region: string, over: Partial<EmuTrail> & { Name: string }): EmuTrail {
+  return {
+    AccountId: accountId,
+    HomeRegion: region,
+    TrailRegion: 'All',
+    EventRW: 'All',
+    OssBucketName: '',
+    OssKeyPrefix: '',
+    OssWriteRoleArn: '',
+    SlsProjectArn: '',
+    SlsWriteRoleArn: '',
+    MaxComputeProjectArn: '',
+    MaxComputeWriteRoleArn: '',
+    IsOrganizationTrail: false,
+    Status: 'Enable',
+    CreateTime: '2026-01-01T00:00:00Z',
+    UpdateTime: '2026-01-01T00:00:00Z',
+    ...over,
+  };
+}
+
 export interface EmuRole {
   /** Role name; ARN is acs:ram::<accountId>:role/<name> (names compare case-insensitively, as RAM does). */
   name: string;

@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
-import type { EmuTrail, FaultRule, SeedFile } from '../emulator/state';
+import { seedTrail, type EmuTrail, type FaultRule, type SeedFile } from '../emulator/state';
 import { faultTally, setFaults, clearFaults } from '../emulator/faults';
 import { waitForAsyncInvocations } from '../emulator/services/fc';
 import { createCloud } from '../shared/cloud';
@@ -59,25 +59,7 @@ const sweep = Buffer.from(JSON.stringify({ triggerTime: '2026-01-01T00:00:00Z', 
 const context = (timeout = 60) => ({ requestId: 'timer-hostile', region: REGION, accountId: MGMT, credentials: key, function: { name: WORKER, timeout } });
 
 function trail(accountId: string, over: Partial<EmuTrail>): EmuTrail {
-  return {
-    Name: 'x',
-    AccountId: accountId,
-    HomeRegion: REGION,
-    TrailRegion: 'All',
-    EventRW: 'All',
-    OssBucketName: '',
-    OssKeyPrefix: '',
-    OssWriteRoleArn: '',
-    SlsProjectArn: '',
-    SlsWriteRoleArn: '',
-    MaxComputeProjectArn: '',
-    MaxComputeWriteRoleArn: '',
-    IsOrganizationTrail: false,
-    Status: 'Enable',
-    CreateTime: '2026-01-01T00:00:00Z',
-    UpdateTime: '2026-01-01T00:00:00Z',
-    ...over,
-  };
+  return seedTrail(accountId, REGION, { Name: 'x', ...over });
 }
 
 const baselineOf = (id: string) => emu.world.accounts.get(id)!.trails.find((t) => t.Name === BASELINE.Name);

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../emulator/server';
-import type { EmuTrail, SeedFile } from '../emulator/state';
+import { seedTrail, type EmuTrail, type SeedFile } from '../emulator/state';
 import { waitForAsyncInvocations } from '../emulator/services/fc';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { createLogger } from '../shared/platform/log';
@@ -24,25 +24,7 @@ const BASELINE = { Name: 'baseline-trail', OssBucketName: BUCKET, OssKeyPrefix: 
 const memberId = (i: number) => String(2300000000000000 + i);
 
 function trail(accountId: string, over: Partial<EmuTrail>): EmuTrail {
-  return {
-    Name: BASELINE.Name,
-    AccountId: accountId,
-    HomeRegion: REGION,
-    TrailRegion: 'All',
-    EventRW: 'All',
-    OssBucketName: BUCKET,
-    OssKeyPrefix: 'actiontrail',
-    OssWriteRoleArn: '',
-    SlsProjectArn: '',
-    SlsWriteRoleArn: '',
-    MaxComputeProjectArn: '',
-    MaxComputeWriteRoleArn: '',
-    IsOrganizationTrail: false,
-    Status: 'Enable',
-    CreateTime: '2026-01-01T00:00:00Z',
-    UpdateTime: '2026-01-01T00:00:00Z',
-    ...over,
-  };
+  return seedTrail(accountId, REGION, { Name: BASELINE.Name, OssBucketName: BUCKET, OssKeyPrefix: 'actiontrail', ...over });
 }
 
 /**

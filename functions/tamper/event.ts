@@ -17,20 +17,10 @@
 import { ProvisionError } from '../../shared/core/errors';
 import { TAMPER_EVENT_NAMES, type TamperEvent } from '../../shared/triggers/tamper';
 import type { TrailSpec } from '../../shared/core/spec';
-import type { CloudEvent } from '../vending/event';
+import { asObject, type CloudEvent } from '../vending/event';
 
 export { parseCloudEvents, type CloudEvent } from '../vending/event';
 
-function asObject(v: unknown): Record<string, unknown> | undefined {
-  if (typeof v === 'string') {
-    try {
-      v = JSON.parse(v);
-    } catch {
-      return undefined;
-    }
-  }
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length <= 512 ? v : typeof v === 'number' ? String(v) : undefined);
 

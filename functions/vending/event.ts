@@ -52,7 +52,8 @@ function bad(message: string, pointer = '', rule = 'event'): ProvisionError {
   return new ProvisionError({ code: 'InvalidQueryParameter', message, fields: [{ pointer, rule, message }] });
 }
 
-function asObject(v: unknown): Record<string, unknown> | undefined {
+/** An object, or a JSON string holding one (EventBridge may deliver `data` as text); undefined otherwise. */
+export function asObject(v: unknown): Record<string, unknown> | undefined {
   if (typeof v === 'string') {
     try {
       v = JSON.parse(v);

@@ -130,7 +130,8 @@ export interface Config {
 
 export const DEFAULT_VENDING_SOURCE = 'acs.custom.account-vending';
 
-function invalid(variable: string, why: string): ProvisionError {
+/** The error for a bad environment variable: 500 InvalidConfiguration naming it (every option loader uses it). */
+export function invalidConfig(variable: string, why: string): ProvisionError {
   return new ProvisionError({
     code: 'InvalidConfiguration',
     status: 500,
@@ -147,14 +148,14 @@ function parseRateLimitsVar(env: NodeJS.ProcessEnv): RateLimit[] {
   try {
     return parseRateLimits(raw === undefined || raw === '' ? DEFAULT_RATE_LIMITS : raw === 'none' ? '' : raw);
   } catch (e) {
-    throw invalid('TRAIL_RATE_LIMITS', `holds ${(e as Error).message}`);
+    throw invalidConfig('TRAIL_RATE_LIMITS', `holds ${(e as Error).message}`);
   }
 }
 
 function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
   const raw = env[name]?.trim();
   if (!raw) return def;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(name, `must be an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalidConfig(name, `must be an integer from ${min} to ${max}`);
   return Number(raw);
 }
 
@@ -163,7 +164,7 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
   if (!raw) return def;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw invalid(name, 'must be true or false');
+  throw invalidConfig(name, 'must be true or false');
 }
 
 function list(raw: string | undefined): string[] {
@@ -183,20 +184,20 @@ export function tokenDigest(token: string): Buffer {
 
 function parseBaseline(env: NodeJS.ProcessEnv): BaselineSource {
   const set = ['TRAIL_BASELINE', 'TRAIL_BASELINE_FILE', 'TRAIL_BASELINE_OSS'].filter((k) => env[k]?.trim());
-  if (set.length > 1) throw invalid(set.join(' and '), 'are exclusive; set only one');
+  if (set.length > 1) throw invalidConfig(set.join(' and '), 'are exclusive; set only one');
   const inline = env['TRAIL_BASELINE']?.trim();
   if (inline) {
     let parsed: unknown;
     try {
       parsed = JSON.parse(inline);
     } catch {
-      throw invalid('TRAIL_BASELINE', 'is not valid JSON (expected an array of trail specs)');
+      throw invalidConfig('TRAIL_BASELINE', 'is not valid JSON (expected an array of trail specs)');
     }
     try {
       return { kind: 'inline', specs: validateSpecs(parsed) };
     } catch (e) {
       const detail = e instanceof ProvisionError ? e.fields.map((f) => `${f.pointer || '/'}: ${f.message}`).join('; ') || e.message : 'invalid';
-      throw invalid('TRAIL_BASELINE', `holds invalid specs (${detail})`);
+      throw invalidConfig('TRAIL_BASELINE', `holds invalid specs (${detail})`);
     }
   }
   const file = env['TRAIL_BASELINE_FILE']?.trim();
@@ -204,7 +205,7 @@ function parseBaseline(env: NodeJS.ProcessEnv): BaselineSource {
   const oss = env['TRAIL_BASELINE_OSS']?.trim();
   if (oss) {
     const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\/(.+)$/.exec(oss);
-    if (!m) throw invalid('TRAIL_BASELINE_OSS', 'must look like oss://bucket/key');
+    if (!m) throw invalidConfig('TRAIL_BASELINE_OSS', 'must look like oss://bucket/key');
     return { kind: 'oss', bucket: m[1]!, key: m[2]! };
   }
   return { kind: 'none' };
@@ -221,7 +222,7 @@ function parseTokens(env: NodeJS.ProcessEnv, baseDir: string): Config['http']['t
     const named = m && CALLER_NAME.test(m[1]!) && m[2]!.length >= 16;
     const name = named ? m[1]! : `token-${i + 1}`;
     const token = named ? m[2]! : entry;
-    if (token.length < 16) throw invalid('TRAIL_HTTP_TOKENS', 'holds a token shorter than 16 characters');
+    if (token.length < 16) throw invalidConfig('TRAIL_HTTP_TOKENS', 'holds a token shorter than 16 characters');
     out.push({ name, digest: tokenDigest(token) });
   });
   const file = env['TRAIL_HTTP_TOKENS_FILE']?.trim();
@@ -230,25 +231,25 @@ function parseTokens(env: NodeJS.ProcessEnv, baseDir: string): Config['http']['t
     try {
       text = readFileSync(path.resolve(baseDir, file), 'utf8');
     } catch {
-      throw invalid('TRAIL_HTTP_TOKENS_FILE', `cannot be read (${file})`);
+      throw invalidConfig('TRAIL_HTTP_TOKENS_FILE', `cannot be read (${file})`);
     }
     text.split(/\r?\n/).forEach((line, i) => {
       const t = line.trim();
       if (!t || t.startsWith('#')) return;
       const m = /^([^:\s]+):([0-9a-fA-F]{64})$/.exec(t);
-      if (!m || !CALLER_NAME.test(m[1]!)) throw invalid('TRAIL_HTTP_TOKENS_FILE', `line ${i + 1} is not name:sha256hex (name: letters, digits, . @ - _, at most 46)`);
+      if (!m || !CALLER_NAME.test(m[1]!)) throw invalidConfig('TRAIL_HTTP_TOKENS_FILE', `line ${i + 1} is not name:sha256hex (name: letters, digits, . @ - _, at most 46)`);
       out.push({ name: m[1]!, digest: Buffer.from(m[2]!, 'hex') });
     });
   }
   const names = out.map((t) => t.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup !== undefined) throw invalid(file ? 'TRAIL_HTTP_TOKENS / TRAIL_HTTP_TOKENS_FILE' : 'TRAIL_HTTP_TOKENS', `name the caller "${dup}" twice`);
+  if (dup !== undefined) throw invalidConfig(file ? 'TRAIL_HTTP_TOKENS / TRAIL_HTTP_TOKENS_FILE' : 'TRAIL_HTTP_TOKENS', `name the caller "${dup}" twice`);
   return Object.freeze(out);
 }
 
 function parsePolicy(env: NodeJS.ProcessEnv): PolicySource {
   const set = ['TRAIL_POLICY', 'TRAIL_POLICY_FILE', 'TRAIL_POLICY_OSS'].filter((k) => env[k]?.trim());
-  if (set.length > 1) throw invalid(set.join(' and '), 'are exclusive; set only one');
+  if (set.length > 1) throw invalidConfig(set.join(' and '), 'are exclusive; set only one');
   const inline = env['TRAIL_POLICY']?.trim();
   if (inline) return { kind: 'inline', policy: parsePolicyText(inline, 'TRAIL_POLICY') };
   const file = env['TRAIL_POLICY_FILE']?.trim();
@@ -256,7 +257,7 @@ function parsePolicy(env: NodeJS.ProcessEnv): PolicySource {
   const oss = env['TRAIL_POLICY_OSS']?.trim();
   if (oss) {
     const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\/(.+)$/.exec(oss);
-    if (!m) throw invalid('TRAIL_POLICY_OSS', 'must look like oss://bucket/key');
+    if (!m) throw invalidConfig('TRAIL_POLICY_OSS', 'must look like oss://bucket/key');
     return { kind: 'oss', bucket: m[1]!, key: m[2]! };
   }
   return { kind: 'none' };
@@ -264,7 +265,7 @@ function parsePolicy(env: NodeJS.ProcessEnv): PolicySource {
 
 function parseFailOn(env: NodeJS.ProcessEnv): Config['vendingFailOn'] {
   const raw = env['TRAIL_VENDING_FAIL_ON']?.trim().toLowerCase() || 'any';
-  if (raw !== 'any' && raw !== 'retryable') throw invalid('TRAIL_VENDING_FAIL_ON', 'must be "any" or "retryable"');
+  if (raw !== 'any' && raw !== 'retryable') throw invalidConfig('TRAIL_VENDING_FAIL_ON', 'must be "any" or "retryable"');
   return raw;
 }
 
@@ -272,17 +273,17 @@ function parseReportOss(env: NodeJS.ProcessEnv, variable = 'TRAIL_REPORT_OSS'): 
   const raw = env[variable]?.trim();
   if (!raw) return undefined;
   const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._/-]*))?$/.exec(raw);
-  if (!m || (m[2] ?? '').split('/').some((part) => part === '.' || part === '..')) throw invalid(variable, 'must look like oss://bucket/prefix');
+  if (!m || (m[2] ?? '').split('/').some((part) => part === '.' || part === '..')) throw invalidConfig(variable, 'must look like oss://bucket/prefix');
   return { bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
 }
 
 /** Reads and checks every option; throws a ProvisionError naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcContext): Config {
   const region = (env['TRAIL_REGION'] || env['FC_REGION'] || env['ALIBABA_CLOUD_REGION'] || context?.region || 'cn-hangzhou').trim();
-  if (!REGION.test(region)) throw invalid('TRAIL_REGION', `"${region}" is not a region id`);
+  if (!REGION.test(region)) throw invalidConfig('TRAIL_REGION', `"${region}" is not a region id`);
 
   const memberRole = env['TRAIL_MEMBER_ROLE']?.trim() || DEFAULT_MEMBER_ROLE;
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(memberRole)) throw invalid('TRAIL_MEMBER_ROLE', 'is not a RAM role name');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(memberRole)) throw invalidConfig('TRAIL_MEMBER_ROLE', 'is not a RAM role name');
 
   const accountsRaw = env['TRAIL_ACCOUNTS']?.trim() || 'rd';
   let accounts: AccountsSource;
@@ -290,16 +291,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
   else {
     const ids = [...new Set(list(accountsRaw))];
     const bad = ids.find((id) => !/^\d{1,20}$/.test(id));
-    if (bad !== undefined || ids.length === 0) throw invalid('TRAIL_ACCOUNTS', 'must be "rd" or comma-separated account ids');
+    if (bad !== undefined || ids.length === 0) throw invalidConfig('TRAIL_ACCOUNTS', 'must be "rd" or comma-separated account ids');
     accounts = { kind: 'list', ids };
   }
 
   const regions = [...new Set(list(env['TRAIL_REGIONS']))];
   const badRegion = regions.find((r) => !REGION.test(r));
-  if (badRegion !== undefined) throw invalid('TRAIL_REGIONS', `holds "${badRegion}", not a region id`);
+  if (badRegion !== undefined) throw invalidConfig('TRAIL_REGIONS', `holds "${badRegion}", not a region id`);
 
   const auth = (env['TRAIL_HTTP_AUTH']?.trim().toLowerCase() || 'token') as Config['http']['auth'];
-  if (auth !== 'token' && auth !== 'fc') throw invalid('TRAIL_HTTP_AUTH', 'must be "token" or "fc"');
+  if (auth !== 'token' && auth !== 'fc') throw invalidConfig('TRAIL_HTTP_AUTH', 'must be "token" or "fc"');
   const tokens = parseTokens(env, process.cwd());
 
   const httpAccountsRaw = env['TRAIL_HTTP_ACCOUNTS']?.trim() || 'none';
@@ -308,7 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
   else if (httpAccountsRaw === '*') httpAccounts = { kind: 'any' };
   else {
     const ids = [...new Set(list(httpAccountsRaw))];
-    if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) throw invalid('TRAIL_HTTP_ACCOUNTS', 'must be "none", "*" or comma-separated account ids');
+    if (ids.length === 0 || ids.some((id) => !/^\d{1,20}$/.test(id))) throw invalidConfig('TRAIL_HTTP_ACCOUNTS', 'must be "none", "*" or comma-separated account ids');
     httpAccounts = { kind: 'list', ids };
   }
 
@@ -318,7 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, context?: FcCon
   else if (vendingRaw === '*') vendingAccounts = { kind: 'any' };
   else {
     const ids = [...new Set(list(vendingRaw))];
-    if (ids.length === 0 || ids.some((id) => !ACCOUNT_ID.test(id))) throw invalid('TRAIL_VENDING_ACCOUNTS', 'must be "rd", "*" or comma-separated 16-digit account ids');
+    if (ids.length === 0 || ids.some((id) => !ACCOUNT_ID.test(id))) throw invalidConfig('TRAIL_VENDING_ACCOUNTS', 'must be "rd", "*" or comma-separated 16-digit account ids');
     vendingAccounts = { kind: 'list', ids };
   }
 
@@ -378,14 +379,14 @@ export async function loadBaseline(config: Config, opts: ClientOptions, baseDir 
       try {
         text = await readFile(path.resolve(baseDir, source.path), 'utf8');
       } catch {
-        throw invalid('TRAIL_BASELINE_FILE', `cannot be read (${source.path})`);
+        throw invalidConfig('TRAIL_BASELINE_FILE', `cannot be read (${source.path})`);
       }
       return parseSpecsText('TRAIL_BASELINE_FILE', text);
     }
     case 'oss': {
       const oss = createOssClient(opts);
       const text = await call('oss:GetObject', () => oss.getObjectText(source.bucket, source.key));
-      if (text === undefined) throw invalid('TRAIL_BASELINE_OSS', `names an object that does not exist (oss://${source.bucket}/${source.key})`);
+      if (text === undefined) throw invalidConfig('TRAIL_BASELINE_OSS', `names an object that does not exist (oss://${source.bucket}/${source.key})`);
       return parseSpecsText('TRAIL_BASELINE_OSS', text);
     }
   }
@@ -401,12 +402,12 @@ function parseSpecsText(variable: string, text: string): TrailSpec[] {
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw invalid(variable, 'does not hold valid JSON (expected an array of trail specs)');
+    throw invalidConfig(variable, 'does not hold valid JSON (expected an array of trail specs)');
   }
   try {
     return validateSpecs(parsed);
   } catch (e) {
     const detail = e instanceof ProvisionError ? e.fields.map((f) => `${f.pointer || '/'}: ${f.message}`).join('; ') || e.message : 'invalid';
-    throw invalid(variable, `holds invalid specs (${detail})`);
+    throw invalidConfig(variable, `holds invalid specs (${detail})`);
   }
 }

@@ -3,7 +3,7 @@
  * destination checks, read from the environment like config.ts (kept apart so the two evolve
  * without touching each other).
  */
-import { ProvisionError } from '../core/errors';
+import { invalidConfig } from './config';
 
 /** ActionTrail's CloudEvent types on EventBridge (EventBridge "ActionTrail events" doc): API calls and console operations. */
 export const DEFAULT_TAMPER_TYPES = ['actiontrail:ActionTrail:ApiCall', 'actiontrail:ActionTrail:ConsoleOperation'];
@@ -34,19 +34,11 @@ export interface TamperConfig {
   webhook?: WebhookConfig;
 }
 
-function invalid(variable: string, why: string): ProvisionError {
-  return new ProvisionError({
-    code: 'InvalidConfiguration',
-    status: 500,
-    message: `Invalid configuration: ${variable} ${why}.`,
-    fields: [{ pointer: `/${variable}`, rule: 'config', message: `${variable} ${why}` }],
-  });
-}
 
 function intVar(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
   const raw = env[name]?.trim();
   if (!raw) return def;
-  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalid(name, `must be an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) throw invalidConfig(name, `must be an integer from ${min} to ${max}`);
   return Number(raw);
 }
 
@@ -57,11 +49,11 @@ export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): Webhook
   try {
     parsed = new URL(url);
   } catch {
-    throw invalid('TRAIL_WEBHOOK_URL', 'is not a URL');
+    throw invalidConfig('TRAIL_WEBHOOK_URL', 'is not a URL');
   }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw invalid('TRAIL_WEBHOOK_URL', 'must be an http(s) URL');
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw invalidConfig('TRAIL_WEBHOOK_URL', 'must be an http(s) URL');
   const format = (env['TRAIL_WEBHOOK_FORMAT']?.trim().toLowerCase() || 'json') as WebhookConfig['format'];
-  if (format !== 'json' && format !== 'dingtalk') throw invalid('TRAIL_WEBHOOK_FORMAT', 'must be "json" or "dingtalk"');
+  if (format !== 'json' && format !== 'dingtalk') throw invalidConfig('TRAIL_WEBHOOK_FORMAT', 'must be "json" or "dingtalk"');
   const secret = env['TRAIL_WEBHOOK_SECRET']?.trim() || undefined;
   return { url, format, secret };
 }
@@ -71,12 +63,12 @@ export function loadTamperConfig(env: NodeJS.ProcessEnv = process.env): TamperCo
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (types.some((t) => !/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)+$/.test(t))) throw invalid('TRAIL_TAMPER_EVENT_TYPES', 'must be comma-separated CloudEvent types like actiontrail:ActionTrail:ApiCall');
+  if (types.some((t) => !/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)+$/.test(t))) throw invalidConfig('TRAIL_TAMPER_EVENT_TYPES', 'must be comma-separated CloudEvent types like actiontrail:ActionTrail:ApiCall');
   let stateOss: TamperConfig['stateOss'];
   const raw = env['TRAIL_TAMPER_STATE_OSS']?.trim();
   if (raw) {
     const m = /^oss:\/\/([a-z0-9][a-z0-9-]{1,61}[a-z0-9])(?:\/([A-Za-z0-9._/-]*))?$/.exec(raw);
-    if (!m || (m[2] ?? '').split('/').some((p) => p === '.' || p === '..')) throw invalid('TRAIL_TAMPER_STATE_OSS', 'must look like oss://bucket/prefix');
+    if (!m || (m[2] ?? '').split('/').some((p) => p === '.' || p === '..')) throw invalidConfig('TRAIL_TAMPER_STATE_OSS', 'must look like oss://bucket/prefix');
     stateOss = { bucket: m[1]!, prefix: (m[2] ?? '').replace(/^\/+|\/+$/g, '') };
   }
   return {
@@ -94,5 +86,5 @@ export function cisChecksEnabled(env: NodeJS.ProcessEnv = process.env): boolean 
   if (!raw) return false;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw invalid('TRAIL_CIS_CHECKS', 'must be true or false');
+  throw invalidConfig('TRAIL_CIS_CHECKS', 'must be true or false');
 }
