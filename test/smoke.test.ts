@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/server';
 import { clearFaults, setFaults } from '../emulator/faults';
+import { seedTrail } from '../emulator/state';
 import { smoke, type SmokeIo } from '../scripts/smoke';
 import { callsSince, keyFor, MGMT, REGION, startWorld } from './helpers/world';
 
@@ -85,24 +86,7 @@ describe('npm run smoke against the emulator', () => {
   });
 
   it('refuses a name that already exists (exit 2) and never writes to that trail', async () => {
-    emu.world.accounts.get(MGMT)!.trails.push({
-      Name: 'someone-elses-trail',
-      AccountId: MGMT,
-      HomeRegion: REGION,
-      TrailRegion: 'All',
-      EventRW: 'Write',
-      OssBucketName: BUCKET,
-      OssKeyPrefix: '',
-      OssWriteRoleArn: '',
-      SlsProjectArn: '',
-      SlsWriteRoleArn: '',
-      MaxComputeProjectArn: '',
-      MaxComputeWriteRoleArn: '',
-      IsOrganizationTrail: false,
-      Status: 'Enable',
-      CreateTime: '2026-01-01T00:00:00Z',
-      UpdateTime: '2026-01-01T00:00:00Z',
-    } as (typeof emu.world.accounts extends Map<string, infer A> ? A : never)['trails'][number]);
+    emu.world.accounts.get(MGMT)!.trails.push(seedTrail(MGMT, REGION, { Name: 'someone-elses-trail', EventRW: 'Write', OssBucketName: BUCKET }));
     const from = emu.world.calls.length;
     const r = await run(['--yes', '--bucket', BUCKET, '--name', 'someone-elses-trail']);
     expect(r.code).toBe(2);
