@@ -159,7 +159,8 @@ describe('the console in headless Chromium', () => {
     expect(rows).toEqual(trailsIn(FN_MGMT).filter((t) => t.HomeRegion === FN_REGION).map((t) => t.Name));
     await waitText('#trails tbody tr[data-trail="baseline-trail"] [data-col="delivery"]', 'last delivery');
     expect(await text('#trails tbody tr[data-trail="baseline-trail"]')).toMatch(/Enable[\s\S]*logging[\s\S]*cn-hangzhou[\s\S]*OSS flows-central-audit\/baseline-logs[\s\S]*healthy/);
-    expect(await page.$('.badge.protected')).toBeNull();
+    // The baseline trail is protected by the guardrails (the API says Protected), and only it.
+    expect(await page.$$eval('.badge.protected', (bs) => bs.map((b) => b.closest('tr')?.getAttribute('data-trail')))).toEqual(['baseline-trail']);
   });
 
   it('shows each schema error at its field (by JSON pointer), the rest above the form, and writes nothing', async () => {
@@ -384,11 +385,13 @@ describe('the console in headless Chromium', () => {
       trailsIn(FN_MGMT).find((t) => t.Name === 'keyboard-trail')!.Status = 'Disable';
       await page.setViewport({ width: 1000, height: 420 });
       await page.click('#refresh');
-      await waitText('#trails tbody tr[data-trail="keyboard-trail"] [data-col="delivery"]', 'last delivery');
+      for (const name of ['baseline-trail', 'console-trail', 'keyboard-trail']) await waitText(`#trails tbody tr[data-trail="${name}"] [data-col="delivery"]`, 'last delivery');
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: img('console.png'), type: 'png' });
       await page.click('#trails tbody tr[data-trail="console-trail"] button');
-      await page.select('#f-EventRW', 'Read');
+      // A change the guardrails allow (lowering EventRW would be refused): another key prefix.
+      await page.$eval('#f-OssKeyPrefix', (e) => ((e as HTMLInputElement).value = ''));
+      await page.type('#f-OssKeyPrefix', 'console-logs-v2');
       await page.click('#plan');
       await waitText('#plan-summary', 'UpdateTrail');
       await (await page.$('#plan-view'))!.screenshot({ path: img('console-plan.png'), type: 'png' });

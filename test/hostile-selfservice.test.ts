@@ -109,6 +109,16 @@ describe('a hostile self-service caller cannot weaken a trail', () => {
     expect(trail(MEMBER, BASELINE.Name)).toMatchObject({ EventRW: 'All', OssKeyPrefix: BASELINE.OssKeyPrefix });
   });
 
+  it('GET /trails and GET /trails/{name} say which trails are protected (the console badge), as the policy decides', async () => {
+    const mine = { Name: 'unprotected-trail', OssBucketName: `flows-audit-${FN_MGMT}`, OssKeyPrefix: 'unprotected-logs', EventRW: 'All' };
+    expect((await http({ path: '/trails', body: mine })).status).toBe(201);
+    const list = await http({ method: 'GET', path: '/trails' });
+    const flags = Object.fromEntries((list.body.TrailList as Array<{ Name: string; Protected: boolean }>).map((t) => [t.Name, t.Protected]));
+    expect(flags).toMatchObject({ [BASELINE.Name]: true, 'unprotected-trail': false });
+    expect((await http({ method: 'GET', path: `/trails/${BASELINE.Name}` })).body.Trail).toMatchObject({ Name: BASELINE.Name, Protected: true });
+    expect((await http({ method: 'GET', path: '/trails/unprotected-trail' })).body.Trail).toMatchObject({ Protected: false });
+  });
+
   it('a spec with only SLS over a trail that delivers to OSS would remove OSS delivery → 403 PolicyViolation (no-destination-removal)', async () => {
     const mine = { Name: 'team-trail', OssBucketName: `flows-audit-${FN_MGMT}`, OssKeyPrefix: 'team-logs', EventRW: 'All' };
     expect((await http({ path: '/trails', body: mine })).status).toBe(201);

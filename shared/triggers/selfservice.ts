@@ -34,7 +34,8 @@ import { loadBaseline, loadPolicy, tokenDigest, type Config } from '../platform/
 import { ProvisionError } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureTrail, type AuditRecord } from '../core/provisioner';
-import { policyError } from '../core/guardrails';
+import { isProtectedTrail, policyError, type GuardrailPolicy } from '../core/guardrails';
+import type { TrailRecord, TrailSpec } from '../core/spec';
 import { retrier, type Call } from '../core/retry';
 import { trailSpecSchema } from '../core/schema';
 import { memberCredentials, roleSessionName } from '../platform/accounts';
@@ -220,6 +221,19 @@ function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
   return createCloud({ region: deps.config.region, credentials, env: deps.env, accountId });
 }
 
+/** The baseline (its names are protected) and the guardrail policy, read per request (retried like every call). */
+async function guardInputs(deps: SelfServiceDeps): Promise<{ baseline: TrailSpec[]; policy: GuardrailPolicy }> {
+  const home = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
+  const call = retrying(deps);
+  const [baseline, policy] = await Promise.all([loadBaseline(deps.config, home, deps.baseDir, call), loadPolicy(deps.config, home, deps.baseDir, call)]);
+  return { baseline, policy };
+}
+
+/** A trail as listed, with Protected: whether the guardrail policy keeps every caller here from changing it. */
+function marked(t: TrailRecord, rules: { baseline: TrailSpec[]; policy: GuardrailPolicy }): TrailRecord & { Protected: boolean } {
+  return { ...t, Protected: isProtectedTrail(rules.policy, rules.baseline, t.Name, Boolean(t.IsOrganizationTrail)) };
+}
+
 /** Runs one cloud call with retries (throttling, 5xx, network) bounded by the request's deadline, as POST /trails does. */
 function retrying(deps: SelfServiceDeps): Call {
   return retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger).call;
@@ -249,16 +263,14 @@ const routes: Array<{ path: string; pattern: RegExp; query: Record<string, reado
       GET: async (req, deps) => {
         const cloud = cloudFor(req, deps);
         // Organization trails too, as GET /trails/{name} finds them.
-        const trails = await retrying(deps)('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ includeOrganizationTrail: true }));
-        return json(200, { RequestId: req.requestId, TrailList: trails });
+        const [trails, rules] = await Promise.all([retrying(deps)('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ includeOrganizationTrail: true })), guardInputs(deps)]);
+        return json(200, { RequestId: req.requestId, TrailList: trails.map((t) => marked(t, rules)) });
       },
       POST: async (req, deps) => {
         const cloud = cloudFor(req, deps);
         const body = parseJsonBody(req, deps.config);
         const dryRun = flag(req.query['dryRun']) ?? deps.config.dryRun;
-        // The baseline (its names are protected) and the guardrail policy, read per request.
-        const home = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
-        const [baseline, policy] = await Promise.all([loadBaseline(deps.config, home, deps.baseDir), loadPolicy(deps.config, home, deps.baseDir)]);
+        const { baseline, policy } = await guardInputs(deps);
         const result = await ensureTrail(body, cloud, {
           dryRun,
           logger: deps.logger,
@@ -283,11 +295,11 @@ const routes: Array<{ path: string; pattern: RegExp; query: Record<string, reado
       GET: async (req, deps, [name]) => {
         const cloud = cloudFor(req, deps);
         const call = retrying(deps);
-        const trails = await call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [name!], includeOrganizationTrail: true }));
+        const [trails, rules] = await Promise.all([call('actiontrail:DescribeTrails', () => cloud.actiontrail.describeTrails({ names: [name!], includeOrganizationTrail: true })), guardInputs(deps)]);
         const trail = trails.find((t) => t.Name === name);
         if (!trail) throw new ProvisionError({ code: 'TrailNotFoundException' });
         const { RequestId: _r, ...status } = await call('actiontrail:GetTrailStatus', () => cloud.actiontrail.getTrailStatus(name!, Boolean(trail.IsOrganizationTrail)));
-        return json(200, { RequestId: req.requestId, Trail: trail, Status: trail.Status, ...status });
+        return json(200, { RequestId: req.requestId, Trail: marked(trail, rules), Status: trail.Status, ...status });
       },
     },
   },
