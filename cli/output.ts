@@ -78,8 +78,8 @@ export function outcome(command: Command, r: ResultRow): string {
   }
   const actions = command === 'plan' ? r.planned : r.done;
   if (actions.length === 0) return command === 'plan' ? 'no change' : 'unchanged';
-  const verbs: Record<Action, string> = { CreateTrail: 'create', UpdateTrail: 'update', StartLogging: 'start' };
-  const past: Record<Action, string> = { CreateTrail: 'created', UpdateTrail: 'updated', StartLogging: 'started' };
+  const verbs: Record<Action, string> = { CreateTrail: 'create', UpdateTrail: 'update', PutDataEventSelector: 'set data event selectors', StartLogging: 'start' };
+  const past: Record<Action, string> = { CreateTrail: 'created', UpdateTrail: 'updated', PutDataEventSelector: 'data event selectors set', StartLogging: 'started' };
   return command === 'plan' ? `would ${actions.map((a) => verbs[a]).join(', ')}` : actions.map((a) => past[a]).join(', ');
 }
 

@@ -30,6 +30,13 @@ export interface EmuTrail {
   StopLoggingTime?: string;
   LatestDeliveryTime?: string;
   LatestDeliveryError?: string;
+  /**
+   * PutDataEventSelector's EventSelectors, as sent (a JSON array string); unset until the first Put.
+   * TrailRegionIds / IsTrailAllRegion of the last Put beside it.
+   */
+  DataEventSelectors?: string;
+  DataEventRegionIds?: string;
+  DataEventAllRegion?: boolean;
 }
 
 /**

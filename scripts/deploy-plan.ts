@@ -179,7 +179,16 @@ export const NO_RESOURCE_LEVEL = new Set([
   'ram:CreateServiceLinkedRole',
 ]);
 
-const TRAIL_ACTIONS = ['actiontrail:DescribeTrails', 'actiontrail:CreateTrail', 'actiontrail:UpdateTrail', 'actiontrail:StartLogging', 'actiontrail:GetTrailStatus'];
+const TRAIL_ACTIONS = [
+  'actiontrail:DescribeTrails',
+  'actiontrail:CreateTrail',
+  'actiontrail:UpdateTrail',
+  'actiontrail:StartLogging',
+  'actiontrail:GetTrailStatus',
+  // A spec's DataEventSelectors (not a CreateTrail parameter) are read and set after the trail exists.
+  'actiontrail:GetDataEventSelector',
+  'actiontrail:PutDataEventSelector',
+];
 
 /** The role names a template's baseline specs name as *WriteRoleArn, plus vars.writeRole. */
 export function writeRolesOf(t: Template): string[] {

@@ -5,6 +5,9 @@
  * inside (compare @alicloud/sts20150401): RPC style, pathname "/", every parameter in the query
  * string, formData request body type, JSON response, AK auth with the ACS3-HMAC-SHA256
  * signature. Method POST, except StopLogging, which the API serves on GET only.
+ * Put/GetDataEventSelector name the trail by TrailName (not Name); Put sends EventSelectors, Get
+ * answers DataEventSelectors (both JSON array strings; SDK models PutDataEventSelectorRequest,
+ * GetDataEventSelectorResponseBody).
  *
  * Parameter choices:
  * - EventRW is always sent, "Write" when the spec leaves it unset: the API's own default is
@@ -186,6 +189,20 @@ export function createActionTrailClient(opts: ClientOptions): ActionTrailApi {
     },
     async deleteTrail(name) {
       const b = await call('DeleteTrail', { Name: name });
+      return { RequestId: String(b['RequestId'] ?? '') };
+    },
+    async getDataEventSelector(trailName) {
+      const b = await call('GetDataEventSelector', { TrailName: trailName });
+      const out: { RequestId: string; DataEventSelectors: string; TrailArn?: string } = {
+        RequestId: String(b['RequestId'] ?? ''),
+        DataEventSelectors: str(b['DataEventSelectors']) ?? '',
+      };
+      const arn = str(b['TrailArn']);
+      if (arn !== undefined) out.TrailArn = arn;
+      return out;
+    },
+    async putDataEventSelector(trailName, eventSelectors) {
+      const b = await call('PutDataEventSelector', { TrailName: trailName, EventSelectors: eventSelectors });
       return { RequestId: String(b['RequestId'] ?? '') };
     },
   };

@@ -32,6 +32,13 @@ export interface ActionTrailApi {
   startLogging(name: string): Promise<{ RequestId: string }>;
   stopLogging(name: string): Promise<{ RequestId: string }>;
   deleteTrail(name: string): Promise<{ RequestId: string }>;
+  /**
+   * GetDataEventSelector (TrailName): the trail's data event selectors as the API returned them, a
+   * JSON array string ("" when the answer has none).
+   */
+  getDataEventSelector(trailName: string): Promise<{ RequestId: string; DataEventSelectors: string; TrailArn?: string }>;
+  /** PutDataEventSelector (TrailName, EventSelectors: a JSON array string of at most 20 selectors). */
+  putDataEventSelector(trailName: string, eventSelectors: string): Promise<{ RequestId: string }>;
 }
 
 /** Result of a destination existence check. */

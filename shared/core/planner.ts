@@ -13,7 +13,7 @@
  */
 import { ProvisionError } from './errors';
 import { ACTIONTRAIL_SERVICE_LINKED_ROLE, isServiceLinkedRoleArn } from './arn';
-import { DELIVERY_FIELDS, type DeliveryField, type TrailLoggingStatus, type TrailRecord, type TrailSpec } from './spec';
+import { DELIVERY_FIELDS, type DataEventSelector, type DeliveryField, type TrailLoggingStatus, type TrailRecord, type TrailSpec } from './spec';
 
 /** The EventRW sent when a spec leaves it unset (sources disagree on the API default; we always send it). */
 export const DEFAULT_EVENT_RW = 'Write';
@@ -21,7 +21,8 @@ export const DEFAULT_EVENT_RW = 'Write';
 export const DEFAULT_TRAIL_REGION = 'All';
 
 export type Classification = 'missing' | 'drifted' | 'not-logging' | 'compliant';
-export type Action = 'CreateTrail' | 'UpdateTrail' | 'StartLogging';
+/** PutDataEventSelector: the spec's DataEventSelectors differ from GetDataEventSelector's (see selectorsDiffer). */
+export type Action = 'CreateTrail' | 'UpdateTrail' | 'PutDataEventSelector' | 'StartLogging';
 
 export interface FieldDrift {
   field: DeliveryField;
@@ -159,4 +160,60 @@ export function plan(spec: TrailSpec, existing: TrailRecord | undefined, status?
   if (!isLogging(existing, status)) actions.push('StartLogging');
   const classification: Classification = drift.length > 0 ? 'drifted' : actions.length > 0 ? 'not-logging' : 'compliant';
   return { name: spec.Name, classification, actions, drift, desired };
+}
+
+/** A JSON value with object keys sorted and string lists sorted: the order-insensitive form. */
+function canonicalJson(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const items = v.map(canonicalJson);
+    return items.every((x) => typeof x === 'string') ? [...(items as string[])].sort() : items;
+  }
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(
+      Object.keys(v as Record<string, unknown>)
+        .sort()
+        .map((k) => [k, canonicalJson((v as Record<string, unknown>)[k])]),
+    );
+  }
+  return v;
+}
+
+/**
+ * One selector as compared: an Equals / NotEquals list is a set (order and duplicates do not
+ * matter), an empty condition or list is the same as none.
+ */
+function canonicalSelector(s: unknown): string {
+  const o = (s && typeof s === 'object' ? { ...(s as Record<string, unknown>) } : { value: s }) as Record<string, unknown>;
+  for (const k of ['EventName', 'ResourceArn']) {
+    const c = o[k];
+    if (!c || typeof c !== 'object') continue;
+    const cond = Object.fromEntries(
+      Object.entries(c as Record<string, unknown>).filter(([, list]) => !Array.isArray(list) || list.length > 0).map(([key, list]) => [key, Array.isArray(list) ? [...new Set(list)] : list]),
+    );
+    if (Object.keys(cond).length === 0) delete o[k];
+    else o[k] = cond;
+  }
+  return JSON.stringify(canonicalJson(o));
+}
+
+/**
+ * Whether the spec's data event selectors differ from what GetDataEventSelector returned (a JSON
+ * array string). Compared as a set of selectors (the API documents a JSON array of up to 20, no
+ * order). "", absent and "[]" mean none; an answer that is not a JSON array counts as different
+ * (a Put then writes the spec's).
+ */
+export function selectorsDiffer(want: readonly DataEventSelector[], have: string | undefined): boolean {
+  let current: unknown[] = [];
+  if (have !== undefined && have.trim() !== '') {
+    try {
+      const parsed: unknown = JSON.parse(have);
+      if (!Array.isArray(parsed)) return true;
+      current = parsed;
+    } catch {
+      return true;
+    }
+  }
+  const a = [...new Set(want.map(canonicalSelector))].sort();
+  const b = [...new Set(current.map(canonicalSelector))].sort();
+  return a.length !== b.length || a.some((x, i) => x !== b[i]);
 }

@@ -16,7 +16,7 @@
 import { ProvisionError, publicMessage } from './errors';
 import { DEFAULT_GUARD, evaluateDestinations, evaluateExisting, evaluateSpec, policyError, type Guard, type Violation } from './guardrails';
 import { silentLogger, type Logger } from '../platform/log';
-import { plan as makePlan, updateRequest, type Action, type Classification, type FieldDrift, type Plan } from './planner';
+import { plan as makePlan, selectorsDiffer, updateRequest, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
 import { retrier, type RetryPolicy } from './retry';
 import { validateSpec } from './schema';
@@ -237,6 +237,28 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       log.error('audit record not stored', { action, error: e instanceof ProvisionError ? { code: e.code, message: e.message } : String(e) });
     }
   };
+  /** GetDataEventSelector's answer for the existing trail, when the spec sets selectors. */
+  let currentSelectors = '';
+  /**
+   * The spec's DataEventSelectors (not a CreateTrail parameter): PutDataEventSelector, planned
+   * before StartLogging, when a new trail gets a non-empty list or GetDataEventSelector of the
+   * existing trail differs (selectorsDiffer: as a set, lists order-insensitive).
+   */
+  const withSelectors = async (p: Plan, trail: TrailRecord | undefined): Promise<Plan> => {
+    const want = spec.DataEventSelectors;
+    if (want === undefined) return p;
+    let differ = want.length > 0;
+    if (trail) {
+      const got = await call('actiontrail:GetDataEventSelector', () => cloud.actiontrail.getDataEventSelector(spec.Name));
+      currentSelectors = got.DataEventSelectors;
+      differ = selectorsDiffer(want, currentSelectors);
+    }
+    if (!differ) return p;
+    const actions = [...p.actions];
+    const at = actions.indexOf('StartLogging');
+    actions.splice(at < 0 ? actions.length : at, 0, 'PutDataEventSelector');
+    return { ...p, actions, classification: p.classification === 'compliant' ? 'drifted' : p.classification };
+  };
   let plan: Plan = makePlan(spec, existing);
   let compliantStatus: EnsureResult['status'];
   if (existing && plan.actions.length === 0) {
@@ -245,6 +267,8 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
     plan = makePlan(spec, existing, status);
     if (plan.actions.length === 0) compliantStatus = status;
   }
+  plan = await withSelectors(plan, existing);
+  if (plan.actions.length > 0) compliantStatus = undefined;
   const result: EnsureResult = {
     name: spec.Name,
     region: cloud.region,
@@ -277,7 +301,11 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       result.requestIds.push(created.RequestId);
       result.done.push('CreateTrail');
       log.info('created', { requestId: created.RequestId });
-      const after = Object.fromEntries(Object.entries(plan.desired).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => [k, String(v)]));
+      const after = Object.fromEntries(
+        Object.entries(plan.desired)
+          .filter(([k, v]) => v !== undefined && v !== '' && k !== 'DataEventSelectors')
+          .map(([k, v]) => [k, String(v)]),
+      );
       await audit('CreateTrail', created.RequestId, {}, after);
     } catch (e) {
       if (e instanceof ProvisionError && e.code === 'RepeatOssBucket') throw await squatted(e);
@@ -298,7 +326,7 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       // The trail another invocation made is judged like any existing trail before it is changed.
       violations.push(...evaluateExisting(spec, existing, guard));
       if (violations.length > 0) throw refuse();
-      plan = makePlan(spec, existing);
+      plan = await withSelectors(makePlan(spec, existing), existing);
       result.trail = existing;
       log.info('created concurrently; continuing', { actions: plan.actions });
     }
@@ -319,6 +347,19 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       Object.fromEntries(plan.drift.map((d) => [d.field, d.have])),
       Object.fromEntries(plan.drift.map((d) => [d.field, d.want])),
     );
+  }
+
+  if (plan.actions.includes('PutDataEventSelector')) {
+    step('PutDataEventSelector');
+    const selectors = JSON.stringify(spec.DataEventSelectors ?? []);
+    try {
+      const put = await call('actiontrail:PutDataEventSelector', () => cloud.actiontrail.putDataEventSelector(spec.Name, selectors));
+      result.requestIds.push(put.RequestId);
+      result.done.push('PutDataEventSelector');
+      await audit('PutDataEventSelector', put.RequestId, { DataEventSelectors: currentSelectors }, { DataEventSelectors: selectors });
+    } catch (e) {
+      throw result.done.length > 0 ? halfDone(spec.Name, result.done, 'PutDataEventSelector', e) : e;
+    }
   }
 
   if (plan.actions.includes('StartLogging')) {

@@ -107,6 +107,7 @@ function toFieldError(e: ErrorObject, prefix: string): FieldError | undefined {
     }
     case 'additionalProperties': {
       const pointer = `${at}/${escapeToken(String(p.additionalProperty))}`;
+      if (e.instancePath !== '') return { pointer, rule: 'additionalProperties', message: `${label(pointer)} is not allowed here` };
       return {
         pointer,
         rule: 'additionalProperties',

@@ -2,11 +2,27 @@
  * Trail spec and trail record types.
  *
  * A TrailSpec holds exactly the CreateTrail request parameters of ActionTrail API 2020-07-06
- * (see schemas/trail-spec.schema.json for the rules). A TrailRecord is the CreateTrail response
+ * (see schemas/trail-spec.schema.json for the rules), plus one optional field that is not a
+ * CreateTrail parameter: DataEventSelectors, applied with PutDataEventSelector after the trail
+ * exists (never sent to CreateTrail / UpdateTrail, which send DELIVERY_FIELDS only). A TrailRecord is the CreateTrail response
  * element set plus what DescribeTrails / GetTrailStatus add.
  */
 
 export type EventRW = 'Write' | 'Read' | 'All';
+
+/** A condition of a data event selector (PutDataEventSelectorRequest EventSelectors). */
+export interface DataEventCondition {
+  Equals?: string[];
+  NotEquals?: string[];
+}
+
+/** One data event selector: an element of PutDataEventSelector's EventSelectors JSON array. */
+export interface DataEventSelector {
+  ServiceName: string;
+  ReadWriteType?: EventRW;
+  EventName?: DataEventCondition;
+  ResourceArn?: DataEventCondition;
+}
 
 export interface TrailSpec {
   Name: string;
@@ -20,9 +36,11 @@ export interface TrailSpec {
   IsOrganizationTrail?: boolean;
   MaxComputeProjectArn?: string;
   MaxComputeWriteRoleArn?: string;
+  /** Not a CreateTrail parameter: the trail's data event selectors (PutDataEventSelector), at most 20. */
+  DataEventSelectors?: DataEventSelector[];
 }
 
-/** The CreateTrail parameters a spec may hold, in CreateTrail doc order. */
+/** The fields a spec may hold: the CreateTrail parameters in CreateTrail doc order, then DataEventSelectors. */
 export const SPEC_FIELDS = [
   'Name',
   'OssBucketName',
@@ -35,6 +53,7 @@ export const SPEC_FIELDS = [
   'IsOrganizationTrail',
   'MaxComputeProjectArn',
   'MaxComputeWriteRoleArn',
+  'DataEventSelectors',
 ] as const satisfies readonly (keyof TrailSpec)[];
 
 /** The delivery fields compared for drift and re-sent in full by UpdateTrail. */
