@@ -18,7 +18,7 @@ import { defaultCredentials, staticCredentials } from '../shared/cloud/credentia
 import { createResourceManagerClient } from '../shared/cloud/resourcemanager';
 import { createStsClient } from '../shared/cloud/sts';
 import { mapSettled } from '../shared/core/concurrency';
-import { loadBaseline, loadConfig, loadPolicy, type Config } from '../shared/platform/config';
+import { loadConfig, loadGuardSources, type Config } from '../shared/platform/config';
 import { ProvisionError } from '../shared/core/errors';
 import { plan as makePlan } from '../shared/core/planner';
 import { ensureValidTrail } from '../shared/core/provisioner';
@@ -180,7 +180,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   let guard: Guard;
   try {
     const home = { region: config.region, credentials: base, env };
-    const [baseline, policy] = await Promise.all([loadBaseline(config, home, io.cwd), loadPolicy(config, home, io.cwd)]);
+    const { baseline, policy } = await loadGuardSources(config, home, io.cwd);
     guard = { policy, baseline, caller: { kind: 'cli', name: 'cli' } };
   } catch (e) {
     const s = errorSummary(e);

@@ -399,7 +399,7 @@ async function verifyLogging(read: () => Promise<TrailLoggingStatus>, name: stri
 }
 
 /** A trail's home region: HomeRegion, else the region in its ARN (acs:actiontrail:<region>:<account>:trail/<name>). */
-function homeRegionOf(t: TrailRecord): string | undefined {
+export function homeRegionOf(t: TrailRecord): string | undefined {
   return t.HomeRegion || /^acs:actiontrail:([^:]+):/.exec(t.TrailArn ?? '')?.[1] || undefined;
 }
 

@@ -397,6 +397,12 @@ export async function loadPolicy(config: Config, opts: ClientOptions, baseDir = 
   return loadPolicyFrom(config.policy, (bucket, key) => call('oss:GetObject', () => createOssClient(opts).getObjectText(bucket, key)), baseDir);
 }
 
+/** The baseline and the guardrail policy, read together: what a trigger's guard needs (both GETs retried by `call`). */
+export async function loadGuardSources(config: Config, opts: ClientOptions, baseDir = process.cwd(), call?: Call): Promise<{ baseline: TrailSpec[]; policy: GuardrailPolicy }> {
+  const [baseline, policy] = await Promise.all([loadBaseline(config, opts, baseDir, call), loadPolicy(config, opts, baseDir, call)]);
+  return { baseline, policy };
+}
+
 function parseSpecsText(variable: string, text: string): TrailSpec[] {
   let parsed: unknown;
   try {

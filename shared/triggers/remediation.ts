@@ -29,7 +29,7 @@ import { chunk, mapSettled } from '../core/concurrency';
 import { loadBaseline, loadPolicy, type Config } from '../platform/config';
 import { ProvisionError, errorSummary, isRetryableFailure } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
-import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
+import { ensureValidTrail, homeRegionOf, type EnsureResult } from '../core/provisioner';
 import { retrier } from '../core/retry';
 import { buildReport, deliveryProblem, formatReport, mergeDeliveries, mergeReports, type AccountRegionResult, type DispatchedBatch, type Report, type TrailOutcome } from './report';
 import { memberCredentials, roleSessionName } from '../platform/accounts';
@@ -190,7 +190,7 @@ export async function remediateAccounts(
         }
       }
       const fresh = await listing.peek();
-      const freshTrails = (fresh ?? []).filter((t) => t.Status === 'Fresh' && !names.has(t.Name) && (!t.HomeRegion || t.HomeRegion === region)).map((t) => t.Name);
+      const freshTrails = (fresh ?? []).filter((t) => t.Status === 'Fresh' && !names.has(t.Name) && (homeRegionOf(t) ?? region) === region).map((t) => t.Name);
       if (freshTrails.length > 0) log.warn('trails never started', { accountId, region, trails: freshTrails });
       out.push({ accountId, region, trails, ...(freshTrails.length > 0 ? { freshTrails } : {}) });
     }

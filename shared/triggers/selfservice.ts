@@ -30,7 +30,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createCloud } from '../cloud';
-import { loadBaseline, loadPolicy, tokenDigest, type Config } from '../platform/config';
+import { loadGuardSources, tokenDigest, type Config } from '../platform/config';
 import { ProvisionError } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureTrail, type AuditRecord } from '../core/provisioner';
@@ -225,8 +225,7 @@ function cloudFor(req: HttpRequest, deps: SelfServiceDeps): Cloud {
 async function guardInputs(deps: SelfServiceDeps): Promise<{ baseline: TrailSpec[]; policy: GuardrailPolicy }> {
   const home = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
   const call = retrying(deps);
-  const [baseline, policy] = await Promise.all([loadBaseline(deps.config, home, deps.baseDir, call), loadPolicy(deps.config, home, deps.baseDir, call)]);
-  return { baseline, policy };
+  return loadGuardSources(deps.config, home, deps.baseDir, call);
 }
 
 /** A trail as listed, with Protected: whether the guardrail policy keeps every caller here from changing it. */

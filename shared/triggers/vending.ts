@@ -22,7 +22,7 @@ import { createResourceManagerClient } from '../cloud/resourcemanager';
 import { ACCOUNT_ID } from '../core/arn';
 import { retrier } from '../core/retry';
 import { mapSettled } from '../core/concurrency';
-import { REGION, loadBaseline, loadPolicy, type Config } from '../platform/config';
+import { REGION, loadGuardSources, type Config } from '../platform/config';
 import { ProvisionError, errorSummary, isRetryableFailure, type FieldError } from '../core/errors';
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
@@ -136,7 +136,7 @@ async function requestedSpecs(req: VendingRequest, deps: VendingDeps): Promise<{
   const homeOpts: ClientOptions = { region: deps.config.region, credentials: deps.credentials, env: deps.env };
   const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
   const custom = req.specs === undefined ? undefined : validateSpecs(req.specs);
-  const [baseline, policy] = await Promise.all([loadBaseline(deps.config, homeOpts, deps.baseDir, call), loadPolicy(deps.config, homeOpts, deps.baseDir, call)]);
+  const { baseline, policy } = await loadGuardSources(deps.config, homeOpts, deps.baseDir, call);
   const specs: TrailSpec[] = custom ?? baseline;
   if (specs.length === 0) {
     throw new ProvisionError({ code: 'InvalidQueryParameter', message: 'No trail specs to apply: the event has none and no baseline is configured.' });
