@@ -55,17 +55,19 @@ describe('the published schema', () => {
     expect(readFileSync(GENERATED_VALIDATOR, 'utf8')).toBe(validatorSource());
   });
 
-  it('holds exactly the CreateTrail request parameters (TrailSpec keys), plus DataEventSelectors (PutDataEventSelector)', () => {
+  it('holds exactly the CreateTrail request parameters (TrailSpec keys), plus DataEventSelectors and DataEventRegions (PutDataEventSelector)', () => {
     expect(Object.keys(props).sort()).toEqual([...SPEC_FIELDS].sort());
-    expect(Object.keys(props).sort()).toEqual(['Name', 'IsOrganizationTrail', ...DELIVERY_FIELDS, 'DataEventSelectors'].sort());
+    expect(Object.keys(props).sort()).toEqual(['Name', 'IsOrganizationTrail', ...DELIVERY_FIELDS, 'DataEventSelectors', 'DataEventRegions'].sort());
     expect(trailSpecSchema.required).toEqual(['Name']);
   });
 
   it('has a title and a description quoting CreateTrail on every property, and a maxLength on every string', () => {
     for (const [name, p] of Object.entries(props)) {
       expect(p.title, name).toEqual(expect.any(String));
-      // DataEventSelectors is not a CreateTrail parameter: it quotes PutDataEventSelector's model instead.
-      expect(String(p.description), name).toContain(name === 'DataEventSelectors' ? 'PutDataEventSelectorRequest: "' : 'CreateTrail: "');
+      // The data event fields are not CreateTrail parameters: they quote PutDataEventSelector's model and API page instead.
+      if (name === 'DataEventSelectors') expect(String(p.description), name).toContain('PutDataEventSelectorRequest: "');
+      else if (name === 'DataEventRegions') expect(String(p.description), name).toMatch(/IsTrailAllRegion \("Specifies whether .*PutDataEventSelector API page/);
+      else expect(String(p.description), name).toContain('CreateTrail: "');
       if (p.type === 'string' && !p.enum) expect(p.maxLength, name).toEqual(expect.any(Number));
     }
   });

@@ -14,6 +14,7 @@
 import { ProvisionError } from './errors';
 import { ACTIONTRAIL_SERVICE_LINKED_ROLE, isServiceLinkedRoleArn } from './arn';
 import { DELIVERY_FIELDS, type DataEventSelector, type DeliveryField, type TrailLoggingStatus, type TrailRecord, type TrailSpec } from './spec';
+import type { DataEventSelectorPut, DataEventSelectorState } from '../cloud/types';
 
 /** The EventRW sent when a spec leaves it unset (sources disagree on the API default; we always send it). */
 export const DEFAULT_EVENT_RW = 'Write';
@@ -216,4 +217,42 @@ export function selectorsDiffer(want: readonly DataEventSelector[], have: string
   const a = [...new Set(want.map(canonicalSelector))].sort();
   const b = [...new Set(current.map(canonicalSelector))].sort();
   return a.length !== b.length || a.some((x, i) => x !== b[i]);
+}
+
+/**
+ * The regions of a spec's data events: DataEventRegions, else the trail's own coverage
+ * (TrailRegion All, the default, gives ["All"]; one region gives [that region]).
+ */
+export function dataEventRegions(spec: TrailSpec): string[] {
+  return spec.DataEventRegions ?? [spec.TrailRegion ?? DEFAULT_TRAIL_REGION];
+}
+
+/**
+ * The PutDataEventSelector request of a spec that sets DataEventSelectors: ["All"] is
+ * IsTrailAllRegion=true; region ids are IsTrailAllRegion=false with TrailRegionIds (which the API
+ * requires then: PutDataEventSelector API page).
+ */
+export function dataEventPut(spec: TrailSpec): DataEventSelectorPut {
+  const regions = dataEventRegions(spec);
+  const all = regions.includes('All');
+  return {
+    EventSelectors: JSON.stringify(spec.DataEventSelectors ?? []),
+    IsTrailAllRegion: all,
+    ...(all ? {} : { TrailRegionIds: regions.join(',') }),
+  };
+}
+
+/**
+ * Why the trail's data events (GetDataEventSelector) differ from the spec's, or [] when they do
+ * not: the selectors (selectorsDiffer), and the all-regions flag when the answer carries one. The
+ * region list itself cannot be compared: no response model returns TrailRegionIds.
+ */
+export function dataEventDrift(spec: TrailSpec, have: DataEventSelectorState): string[] {
+  const want = spec.DataEventSelectors;
+  if (want === undefined) return [];
+  const why: string[] = [];
+  if (selectorsDiffer(want, have.DataEventSelectors)) why.push('DataEventSelectors');
+  const wantAll = dataEventPut(spec).IsTrailAllRegion;
+  if (want.length > 0 && have.IsTrailAllRegion !== undefined && have.IsTrailAllRegion !== wantAll) why.push('IsTrailAllRegion');
+  return why;
 }
