@@ -165,7 +165,7 @@ beforeAll(async () => {
   const tamper = createTamper({ env: functionsEnv(emu, envOf('tamper')), logger });
   emu.registerFunction(FN_MGMT, FN_REGION, tamperName, (event, ctx) => tamper(event, ctx));
   emu.world.functions.find((f) => f.name === tamperName)!.roleArn = `acs:ram::${FN_MGMT}:role/${WORKER}`;
-  emu.world.eventRules.push({ sourceAccounts: '*', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail'], target: { accountId: FN_MGMT, region: FN_REGION, functionName: tamperName }, delayMs: 50 });
+  emu.world.eventRules.push({ sourceAccounts: '*', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail', 'PutDataEventSelector', 'DeleteDataEventSelector'], target: { accountId: FN_MGMT, region: FN_REGION, functionName: tamperName }, delayMs: 50 });
   for (const id of FN_MEMBERS) emu.world.accessKeys.set(fnKey(id).accessKeyId, { ...fnKey(id), accountId: id });
   const tamperer = (id: string) => createCloud({ region: FN_REGION, accountId: id, credentials: staticCredentials(fnKey(id)), env: { TRAIL_EMULATOR_URL: emu.url } }).actiontrail;
   await tamperer(FN_MGMT).deleteTrail('baseline-trail');
