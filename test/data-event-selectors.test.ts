@@ -107,6 +107,10 @@ describe('data event selectors (PutDataEventSelector / GetDataEventSelector)', (
     expect(selectorsDiffer(OSS_SELECTORS, '')).toBe(true);
     expect(selectorsDiffer(OSS_SELECTORS, 'not json')).toBe(true);
     expect(selectorsDiffer([{ ServiceName: 'Oss', ReadWriteType: 'Read' }], JSON.stringify([{ ServiceName: 'Oss', ReadWriteType: 'All' }]))).toBe(true);
+    // ReadWriteType left out in the spec: an answer filling in any value (the API's default is undocumented) matches.
+    expect(selectorsDiffer([{ ServiceName: 'Oss' }], JSON.stringify([{ ServiceName: 'Oss', ReadWriteType: 'All' }]))).toBe(false);
+    expect(selectorsDiffer([{ ServiceName: 'Oss' }], JSON.stringify([{ ServiceName: 'Sls', ReadWriteType: 'All' }]))).toBe(true);
+    expect(selectorsDiffer([{ ServiceName: 'Oss' }, { ServiceName: 'Oss', ReadWriteType: 'Read' }], JSON.stringify([{ ServiceName: 'Oss', ReadWriteType: 'Read' }]))).toBe(true);
   });
 
   it('creates a trail with selectors: CreateTrail without them, then PutDataEventSelector before StartLogging', async () => {

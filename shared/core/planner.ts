@@ -201,7 +201,8 @@ function canonicalSelector(s: unknown): string {
  * Whether the spec's data event selectors differ from what GetDataEventSelector returned (a JSON
  * array string). Compared as a set of selectors (the API documents a JSON array of up to 20, no
  * order). "", absent and "[]" mean none; an answer that is not a JSON array counts as different
- * (a Put then writes the spec's).
+ * (a Put then writes the spec's). A spec selector without ReadWriteType matches an answered one
+ * with any ReadWriteType (the API's default is undocumented).
  */
 export function selectorsDiffer(want: readonly DataEventSelector[], have: string | undefined): boolean {
   let current: unknown[] = [];
@@ -214,9 +215,19 @@ export function selectorsDiffer(want: readonly DataEventSelector[], have: string
       return true;
     }
   }
-  const a = [...new Set(want.map(canonicalSelector))].sort();
-  const b = [...new Set(current.map(canonicalSelector))].sort();
-  return a.length !== b.length || a.some((x, i) => x !== b[i]);
+  const a = new Set(want.map(canonicalSelector));
+  // A selector the spec writes without ReadWriteType matches an answer that fills one in: the
+  // API's default for it is not documented, so whatever the service stores is accepted.
+  const b = new Set(
+    current.map((h) => {
+      const key = canonicalSelector(h);
+      if (a.has(key) || !h || typeof h !== 'object' || !('ReadWriteType' in h)) return key;
+      const { ReadWriteType: _rw, ...rest } = h as Record<string, unknown>;
+      const loose = canonicalSelector(rest);
+      return a.has(loose) ? loose : key;
+    }),
+  );
+  return a.size !== b.size || [...a].some((x) => !b.has(x));
 }
 
 /**
