@@ -345,7 +345,7 @@ describe('cross-field rules', () => {
       ['/a~1b~0c', 'additionalProperties'],
       ['/name', 'additionalProperties'],
     ]);
-    expect(fieldAt(err, '/Status')!.message).toMatch(/^\/Status is not a CreateTrail parameter \(allowed: Name, /);
+    expect(fieldAt(err, '/Status')!.message).toMatch(/^\/Status is not a trail spec field \(allowed: Name, .*, DataEventSelectors, DataEventRegions\)$/);
   });
 });
 

@@ -111,7 +111,7 @@ function toFieldError(e: ErrorObject, prefix: string): FieldError | undefined {
       return {
         pointer,
         rule: 'additionalProperties',
-        message: `${label(pointer)} is not a CreateTrail parameter (allowed: ${SPEC_FIELDS.join(', ')})`,
+        message: `${label(pointer)} is not a trail spec field (allowed: ${SPEC_FIELDS.join(', ')})`,
       };
     }
     case 'anyOf':
