@@ -174,10 +174,11 @@ it('the fight limit applies to selector tampering too', async () => {
 describe('event parsing', () => {
   const identity = { type: 'root-account', principalId: MGMT, accountId: MGMT };
   const ev = (eventName: string, requestParameters: Record<string, unknown>) => ({ id: 'e1', type: 'actiontrail:ActionTrail:ApiCall', source: 'acs.actiontrail', data: { eventName, requestParameters, userIdentity: identity } });
-  it('the selector APIs name the trail TrailName; a Name there is not read', () => {
+  it('the selector APIs name the trail TrailName (a Name is taken when TrailName is absent: the recorded key is unverified)', () => {
     expect(toTamperEvent(ev('PutDataEventSelector', { TrailName: 'baseline-trail', EventSelectors: WEAK }), DEFAULT_TAMPER_TYPES)).toMatchObject({ eventName: 'PutDataEventSelector', trailName: 'baseline-trail', accountId: MGMT });
     expect(toTamperEvent(ev('DeleteDataEventSelector', { TrailName: 'baseline-trail' }), DEFAULT_TAMPER_TYPES)).toMatchObject({ trailName: 'baseline-trail' });
-    expect(() => toTamperEvent(ev('PutDataEventSelector', { Name: 'baseline-trail' }), DEFAULT_TAMPER_TYPES)).toThrow(/requestParameters\.TrailName/);
+    expect(toTamperEvent(ev('PutDataEventSelector', { Name: 'baseline-trail' }), DEFAULT_TAMPER_TYPES)).toMatchObject({ trailName: 'baseline-trail' });
+    expect(() => toTamperEvent(ev('PutDataEventSelector', {}), DEFAULT_TAMPER_TYPES)).toThrow(/requestParameters\.Name/);
     expect(() => toTamperEvent(ev('DeleteDataEventSelector', { TrailName: '../x' }), DEFAULT_TAMPER_TYPES)).toThrow(/requestParameters\.TrailName/);
   });
   it('the emulator publishes the selector writes with the trail in the subject', async () => {

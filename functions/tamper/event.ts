@@ -42,8 +42,9 @@ export function toTamperEvent(ev: CloudEvent, types: readonly string[]): TamperE
   const eventName = str(data['eventName']);
   if (!eventName || !TAMPER_EVENT_NAMES.has(eventName)) return undefined;
   const params = asObject(data['requestParameters']) ?? {};
-  // The data event selector APIs name the trail TrailName (SDK models); the others Name.
-  const nameParam = SELECTOR_EVENT_NAMES.has(eventName) ? 'TrailName' : 'Name';
+  // The data event selector APIs name the trail TrailName (SDK models), the others Name. Whether
+  // ActionTrail records it under that key is not shown in any sample: Name is taken too.
+  const nameParam = SELECTOR_EVENT_NAMES.has(eventName) && params['TrailName'] !== undefined ? 'TrailName' : 'Name';
   const trailName = str(params[nameParam]);
   if (!trailName || !/^[a-z][a-z0-9_-]{5,35}$/.test(trailName)) throw bad(`The ActionTrail event names no valid trail (requestParameters.${nameParam}).`, `/data/requestParameters/${nameParam}`);
   const identity = asObject(data['userIdentity']) ?? {};
