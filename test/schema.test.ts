@@ -102,8 +102,8 @@ describe('examples/*.json', () => {
   const dir = join(__dirname, '..', 'examples');
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-  it('covers oss, sls, maxcompute, all three and an organization trail', () => {
-    expect(files.sort()).toEqual(expect.arrayContaining(['all-three.json', 'maxcompute.json', 'organization.json', 'oss.json', 'sls.json']));
+  it('covers oss, sls, maxcompute, all three, an organization trail and data event selectors', () => {
+    expect(files.sort()).toEqual(expect.arrayContaining(['all-three.json', 'data-events.json', 'maxcompute.json', 'organization.json', 'oss.json', 'sls.json']));
   });
 
   it.each(files)('%s validates and comes back unchanged', (file) => {
