@@ -183,11 +183,22 @@ describe('event parsing', () => {
   });
   it('the emulator publishes the selector writes with the trail in the subject', async () => {
     wire();
+    // Record the CloudEvents the function is given (the handler wired above still runs).
+    const published: Array<Record<string, unknown>> = [];
+    const fn = emu.world.functions.find((f) => f.name === 'tamper')!;
+    const inner = fn.handler!;
+    fn.handler = (event, ctx) => {
+      published.push(JSON.parse(event.toString('utf8')) as Record<string, unknown>);
+      return inner(event, ctx);
+    };
     const from = emu.world.eventDeliveries.length;
     await popFor(MGMT).request('PutDataEventSelector', { TrailName: 'plain-trail', EventSelectors: WEAK, IsTrailAllRegion: 'true' }, { method: 'POST' });
     await popFor(MGMT).request('GetDataEventSelector', { TrailName: 'plain-trail' }, { method: 'POST' });
     await outcomes(from);
     // A read is not published ("EventBridge supports only ActionTrail events of the write type").
     expect(emu.world.eventDeliveries.slice(from).map((d) => [d.eventName, d.trailName])).toEqual([['PutDataEventSelector', 'plain-trail']]);
+    // What the function received: the emulator's CloudEvent (subject and source are the emulator's choice: docs/conformance.md eb.actiontrail.subject / .source).
+    const sent = published.at(-1)!;
+    expect(sent).toMatchObject({ type: 'actiontrail:ActionTrail:ApiCall', subject: `acs:actiontrail:${REGION}:${MGMT}:trail/plain-trail`, data: { eventName: 'PutDataEventSelector', requestParameters: { TrailName: 'plain-trail' } } });
   });
 });
