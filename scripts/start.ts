@@ -151,7 +151,7 @@ async function main(): Promise<void> {
   const delayMs = Number(values['event-delay-ms']);
   emu.world.eventRules.push({
     sourceAccounts: '*',
-    eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail'],
+    eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail', 'PutDataEventSelector', 'DeleteDataEventSelector'],
     target: { accountId: mgmt.id, region, functionName: 'tamper' },
     delayMs: Number.isFinite(delayMs) && delayMs >= 0 ? delayMs : 1000,
   });

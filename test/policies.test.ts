@@ -25,7 +25,7 @@ import { createCloud } from '../shared/cloud';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { createHandler as createTamper } from '../functions/tamper';
 import { waitForEventDeliveries } from '../emulator/services/eventbridge';
-import { FN_MEMBERS, FN_MGMT, FN_REGION, WORKER, fnKey, fullSpec, functionsEnv, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
+import { BASELINE, FN_MEMBERS, FN_MGMT, FN_REGION, WORKER, fnKey, fullSpec, functionsEnv, functionsSeed, invokeHttp, invokeRemediation, invokeVending } from './helpers/functions-world';
 
 const FUNCTIONS = ['vending', 'selfservice', 'remediation', 'tamper'] as const;
 type Fn = (typeof FUNCTIONS)[number];
@@ -165,7 +165,7 @@ beforeAll(async () => {
   const tamper = createTamper({ env: functionsEnv(emu, envOf('tamper')), logger });
   emu.registerFunction(FN_MGMT, FN_REGION, tamperName, (event, ctx) => tamper(event, ctx));
   emu.world.functions.find((f) => f.name === tamperName)!.roleArn = `acs:ram::${FN_MGMT}:role/${WORKER}`;
-  emu.world.eventRules.push({ sourceAccounts: '*', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail'], target: { accountId: FN_MGMT, region: FN_REGION, functionName: tamperName }, delayMs: 50 });
+  emu.world.eventRules.push({ sourceAccounts: '*', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail', 'PutDataEventSelector', 'DeleteDataEventSelector'], target: { accountId: FN_MGMT, region: FN_REGION, functionName: tamperName }, delayMs: 50 });
   for (const id of FN_MEMBERS) emu.world.accessKeys.set(fnKey(id).accessKeyId, { ...fnKey(id), accountId: id });
   const tamperer = (id: string) => createCloud({ region: FN_REGION, accountId: id, credentials: staticCredentials(fnKey(id)), env: { TRAIL_EMULATOR_URL: emu.url } }).actiontrail;
   await tamperer(FN_MGMT).deleteTrail('baseline-trail');
@@ -175,6 +175,16 @@ beforeAll(async () => {
   for (const id of [B, FN_MGMT]) {
     await tamperer(id).updateTrail({ Name: 'baseline-trail', OssBucketName: 'flows-central-audit', OssKeyPrefix: 'baseline-logs', EventRW: 'Read' });
     await flow('tamper', () => waitForEventDeliveries(emu.world));
+  }
+  // Data event selectors: the baseline object now sets them; someone else's Put in the management
+  // account and in a member is undone (GetDataEventSelector, PutDataEventSelector, read back).
+  const baselineObject = emu.world.accounts.get(FN_MGMT)!.buckets.find((b) => b.name === 'flows-config')!.objects!.find((o) => o.key === 'baseline.json')!;
+  const selectors = [{ ServiceName: 'Oss', ReadWriteType: 'All' as const }];
+  baselineObject.bodyBase64 = Buffer.from(JSON.stringify([{ ...BASELINE, DataEventSelectors: selectors }])).toString('base64');
+  for (const id of [FN_MGMT, A]) {
+    await tamperer(id).putDataEventSelector('baseline-trail', { EventSelectors: '[]', IsTrailAllRegion: true });
+    await flow('tamper', () => waitForEventDeliveries(emu.world));
+    expect(JSON.parse(emu.world.accounts.get(id)!.trails.find((t) => t.Name === 'baseline-trail')!.DataEventSelectors!)).toEqual(selectors);
   }
   emu.world.eventRules.splice(0);
 }, 120_000);
@@ -248,10 +258,14 @@ describe('RAM policies against the calls each function makes', () => {
       ].sort(),
     );
     expect(actions('tamper')).toEqual(
-      ['actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail', 'oss:GetBucketInfo', 'oss:GetObject', 'sts:AssumeRole'].sort(),
+      [
+        'actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetDataEventSelector', 'actiontrail:GetTrailStatus', 'actiontrail:PutDataEventSelector', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail',
+        'oss:GetBucketInfo', 'oss:GetObject', 'sts:AssumeRole',
+      ].sort(),
     );
+    expect(actions('member-role')).toEqual(expect.arrayContaining(['actiontrail:GetDataEventSelector', 'actiontrail:PutDataEventSelector']));
     const restored = emu.world.eventDeliveries.flatMap((d) => (d.result as { outcomes?: Array<{ action: string }> } | undefined)?.outcomes ?? []).filter((o) => o.action === 'restored');
-    expect(restored).toHaveLength(4);
+    expect(restored).toHaveLength(6);
     // Member accounts only ever see trail management and destination reads.
     for (const a of actions('member-role')) expect(a).toMatch(/^(actiontrail|oss|log|odps|ram):/);
   });

@@ -55,17 +55,19 @@ describe('the published schema', () => {
     expect(readFileSync(GENERATED_VALIDATOR, 'utf8')).toBe(validatorSource());
   });
 
-  it('holds exactly the CreateTrail request parameters (TrailSpec keys), plus DataEventSelectors (PutDataEventSelector)', () => {
+  it('holds exactly the CreateTrail request parameters (TrailSpec keys), plus DataEventSelectors and DataEventRegions (PutDataEventSelector)', () => {
     expect(Object.keys(props).sort()).toEqual([...SPEC_FIELDS].sort());
-    expect(Object.keys(props).sort()).toEqual(['Name', 'IsOrganizationTrail', ...DELIVERY_FIELDS, 'DataEventSelectors'].sort());
+    expect(Object.keys(props).sort()).toEqual(['Name', 'IsOrganizationTrail', ...DELIVERY_FIELDS, 'DataEventSelectors', 'DataEventRegions'].sort());
     expect(trailSpecSchema.required).toEqual(['Name']);
   });
 
   it('has a title and a description quoting CreateTrail on every property, and a maxLength on every string', () => {
     for (const [name, p] of Object.entries(props)) {
       expect(p.title, name).toEqual(expect.any(String));
-      // DataEventSelectors is not a CreateTrail parameter: it quotes PutDataEventSelector's model instead.
-      expect(String(p.description), name).toContain(name === 'DataEventSelectors' ? 'PutDataEventSelectorRequest: "' : 'CreateTrail: "');
+      // The data event fields are not CreateTrail parameters: they quote PutDataEventSelector's model and API page instead.
+      if (name === 'DataEventSelectors') expect(String(p.description), name).toContain('PutDataEventSelectorRequest: "');
+      else if (name === 'DataEventRegions') expect(String(p.description), name).toMatch(/IsTrailAllRegion \("Specifies whether .*PutDataEventSelector API page/);
+      else expect(String(p.description), name).toContain('CreateTrail: "');
       if (p.type === 'string' && !p.enum) expect(p.maxLength, name).toEqual(expect.any(Number));
     }
   });
@@ -100,8 +102,8 @@ describe('examples/*.json', () => {
   const dir = join(__dirname, '..', 'examples');
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
-  it('covers oss, sls, maxcompute, all three and an organization trail', () => {
-    expect(files.sort()).toEqual(expect.arrayContaining(['all-three.json', 'maxcompute.json', 'organization.json', 'oss.json', 'sls.json']));
+  it('covers oss, sls, maxcompute, all three, an organization trail and data event selectors', () => {
+    expect(files.sort()).toEqual(expect.arrayContaining(['all-three.json', 'data-events.json', 'maxcompute.json', 'organization.json', 'oss.json', 'sls.json']));
   });
 
   it.each(files)('%s validates and comes back unchanged', (file) => {
@@ -343,7 +345,7 @@ describe('cross-field rules', () => {
       ['/a~1b~0c', 'additionalProperties'],
       ['/name', 'additionalProperties'],
     ]);
-    expect(fieldAt(err, '/Status')!.message).toMatch(/^\/Status is not a CreateTrail parameter \(allowed: Name, /);
+    expect(fieldAt(err, '/Status')!.message).toMatch(/^\/Status is not a trail spec field \(allowed: Name, .*, DataEventSelectors, DataEventRegions\)$/);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * ActionTrail API 2020-07-06 (RPC style) over the World: CreateTrail, UpdateTrail, DeleteTrail,
  * DescribeTrails, GetTrailStatus, StartLogging, StopLogging, PutDataEventSelector,
- * GetDataEventSelector.
+ * GetDataEventSelector, DeleteDataEventSelector.
  *
  * HomeRegion is the region whose endpoint was called (req.region); the account is the caller's.
  * Parameters come from the query string and form body (req.params). Behaviour follows the
@@ -40,13 +40,12 @@ import {
   atError,
   hasDestination,
   parseBool,
-  invalidParam,
-  missingParam,
   parseDelivery,
   requireName,
   type DeliveryParams,
 } from './actiontrail-params';
-import { describeItem, statusBody, trailArn, writeResponse } from './actiontrail-view';
+import { describeItem, statusBody, writeResponse } from './actiontrail-view';
+import { deleteSelectors, parsePutRequest, putSelectors, requireTrailName, selectorsBody } from './actiontrail-selectors';
 
 /** Trails per account whose HomeRegion is one region. */
 export const MAX_TRAILS_PER_REGION = 5;
@@ -59,10 +58,12 @@ const ALLOWED_METHODS: Record<string, string[]> = {
   GetTrailStatus: ['GET', 'POST'],
   StartLogging: ['GET', 'POST'],
   StopLogging: ['GET'],
-  // The generated SDKs send both on POST (client.ts putDataEventSelectorWithOptions /
-  // getDataEventSelectorWithOptions); like the other POST actions, GET is accepted too.
+  // The generated SDKs send these on POST (client.ts putDataEventSelectorWithOptions,
+  // getDataEventSelectorWithOptions, deleteDataEventSelectorWithOptions); the Put API page shows
+  // "GET HTTP/1.1": both are accepted.
   PutDataEventSelector: ['GET', 'POST'],
   GetDataEventSelector: ['GET', 'POST'],
+  DeleteDataEventSelector: ['GET', 'POST'],
 };
 
 type Action = (req: EmuRequest, world: World, account: EmuAccount) => Record<string, unknown>;
@@ -77,6 +78,7 @@ const ACTIONS: Record<string, Action> = {
   StopLogging: stopLogging,
   PutDataEventSelector: putDataEventSelector,
   GetDataEventSelector: getDataEventSelector,
+  DeleteDataEventSelector: deleteDataEventSelector,
 };
 
 export const actiontrailService: ServiceHandler = (req, world) => {
@@ -265,72 +267,20 @@ function getTrailStatus(req: EmuRequest, world: World, account: EmuAccount): Rec
 }
 
 /**
- * Data event selectors (PutDataEventSelectorRequest / GetDataEventSelectorResponseBody of
- * aliyun/alibabacloud-typescript-sdk actiontrail-20200706): the trail is named by TrailName (not
- * Name); Put takes EventSelectors, a JSON array of at most 20 elements with ServiceName,
- * ReadWriteType (Read, Write, All), EventName and ResourceArn ({Equals|NotEquals: [..]});
- * Get answers it back as DataEventSelectors. Stored as sent. "A trail must exist before you create
- * a data event selector" (SDK summary): an unknown trail is TrailNotFoundException.
+ * Data event selectors (actiontrail-selectors.ts parses and answers): the trail is named by
+ * TrailName and changed only at its home region, like the other writes. "A trail must exist
+ * before you create a data event selector" (SDK summary): an unknown trail is
+ * TrailNotFoundException (the code is unverified: no error table for these APIs was found).
  */
-const READ_WRITE_TYPES = new Set(['Read', 'Write', 'All']);
-const MAX_DATA_EVENT_SELECTORS = 20;
-
-function requireTrailName(params: Record<string, string>): string {
-  const name = params['TrailName'];
-  if (name === undefined || name === '') throw missingParam('TrailName');
-  return requireName({ Name: name });
-}
-
-function isStringList(v: unknown): boolean {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
-}
-
-function isCondition(v: unknown): boolean {
-  if (v === undefined) return true;
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const o = v as Record<string, unknown>;
-  return Object.keys(o).every((k) => (k === 'Equals' || k === 'NotEquals') && isStringList(o[k]));
-}
-
-function parseSelectors(raw: string | undefined): string {
-  if (raw === undefined || raw === '') throw missingParam('EventSelectors');
-  let list: unknown;
-  try {
-    list = JSON.parse(raw);
-  } catch {
-    throw invalidParam('EventSelectors');
-  }
-  if (!Array.isArray(list) || list.length > MAX_DATA_EVENT_SELECTORS) throw invalidParam('EventSelectors');
-  for (const item of list) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw invalidParam('EventSelectors');
-    const e = item as Record<string, unknown>;
-    if (typeof e['ServiceName'] !== 'string' || e['ServiceName'] === '') throw invalidParam('EventSelectors');
-    if (e['ReadWriteType'] !== undefined && !READ_WRITE_TYPES.has(String(e['ReadWriteType']))) throw invalidParam('EventSelectors');
-    if (!isCondition(e['EventName']) || !isCondition(e['ResourceArn'])) throw invalidParam('EventSelectors');
-  }
-  return raw;
-}
-
 function putDataEventSelector(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
-  const trail = findTrailAtHome(req, account, requireTrailName(req.params));
-  const selectors = parseSelectors(req.params['EventSelectors']);
-  trail.DataEventSelectors = selectors;
-  trail.DataEventAllRegion = parseBool(req.params, 'IsTrailAllRegion') ?? false;
-  trail.DataEventRegionIds = req.params['TrailRegionIds'] ?? '';
-  return { RequestId: req.requestId, TrailArn: trailArn(trail), DataEventSelectors: selectors };
+  const put = parsePutRequest(req.params);
+  return putSelectors(findTrailAtHome(req, account, put.trailName), put, req.requestId);
 }
 
-/**
- * What the real API answers for a trail that never had a Put is not documented: here an empty
- * DataEventSelectors (the product reads "", absent and "[]" alike).
- */
 function getDataEventSelector(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
-  const trail = findTrailAtHome(req, account, requireTrailName(req.params));
-  return {
-    RequestId: req.requestId,
-    TrailArn: trailArn(trail),
-    DataEventSelectors: trail.DataEventSelectors ?? '',
-    IsTrailAllRegion: trail.DataEventAllRegion ?? false,
-    SlsDeliveryConfigs: [],
-  };
+  return selectorsBody(findTrailAtHome(req, account, requireTrailName(req.params)), req.requestId);
+}
+
+function deleteDataEventSelector(req: EmuRequest, _world: World, account: EmuAccount): Record<string, unknown> {
+  return deleteSelectors(findTrailAtHome(req, account, requireTrailName(req.params)), req.requestId);
 }

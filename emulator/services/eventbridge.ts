@@ -1,6 +1,7 @@
 /**
  * EventBridge delivery of ActionTrail events: every successful signed ActionTrail write call
- * (CreateTrail, UpdateTrail, DeleteTrail, StartLogging, StopLogging), from any client, is
+ * (CreateTrail, UpdateTrail, DeleteTrail, StartLogging, StopLogging, PutDataEventSelector,
+ * DeleteDataEventSelector), from any client, is
  * published as the CloudEvent ActionTrail puts on the account's default bus, and delivered after
  * the rule's delay to each matching rule's FC function (in-process handler, like an async
  * invocation). Only write calls are published: "EventBridge supports only ActionTrail events of
@@ -29,7 +30,7 @@ import type { EmuRequest } from '../types';
 
 export const ACTIONTRAIL_API_CALL = 'actiontrail:ActionTrail:ApiCall';
 export const ACTIONTRAIL_SOURCE = 'acs.actiontrail';
-const WRITE_ACTIONS = new Set(['CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StartLogging', 'StopLogging']);
+const WRITE_ACTIONS = new Set(['CreateTrail', 'UpdateTrail', 'DeleteTrail', 'StartLogging', 'StopLogging', 'PutDataEventSelector', 'DeleteDataEventSelector']);
 /** Request parameters that are the signature's, not the API's (ActionTrail records the API's). */
 const SIGNATURE_PARAMS = /^(Signature|SignatureMethod|SignatureVersion|SignatureNonce|SignatureType|AccessKeyId|SecurityToken|Timestamp|Format|Version|Action)$/;
 
@@ -65,6 +66,8 @@ export function publishActionTrailEvent(req: EmuRequest, world: World): void {
   if (rules.length === 0) return;
   const requestParameters: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.params)) if (!SIGNATURE_PARAMS.test(k)) requestParameters[k] = v;
+  // The data event selector APIs name the trail TrailName (SDK models), the others Name.
+  const trailName = requestParameters['Name'] ?? requestParameters['TrailName'];
   const now = new Date();
   const eventTime = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const data = {
@@ -92,7 +95,7 @@ export function publishActionTrailEvent(req: EmuRequest, world: World): void {
       id: randomUUID(),
       source: ACTIONTRAIL_SOURCE,
       type: ACTIONTRAIL_API_CALL,
-      subject: `acs:actiontrail:${req.region}:${source}:trail/${requestParameters['Name'] ?? ''}`,
+      subject: `acs:actiontrail:${req.region}:${source}:trail/${trailName ?? ''}`,
       time: eventTime,
       datacontenttype: 'application/json;charset=utf-8',
       aliyunaccountid: rule.target.accountId,
@@ -106,7 +109,7 @@ export function publishActionTrailEvent(req: EmuRequest, world: World): void {
       eventId: cloudEvent.id,
       type: cloudEvent.type,
       eventName: action,
-      trailName: requestParameters['Name'],
+      trailName,
       sourceAccountId: source,
       functionName: rule.target.functionName,
       publishedAt: Date.now(),

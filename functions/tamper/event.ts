@@ -15,7 +15,7 @@
  * the aliyunoriginalaccountid / aliyunaccountid extension; it must be a 16-digit account id.
  */
 import { ProvisionError } from '../../shared/core/errors';
-import { TAMPER_EVENT_NAMES, type TamperEvent } from '../../shared/triggers/tamper';
+import { SELECTOR_EVENT_NAMES, TAMPER_EVENT_NAMES, type TamperEvent } from '../../shared/triggers/tamper';
 import type { TrailSpec } from '../../shared/core/spec';
 import { asObject, type CloudEvent } from '../vending/event';
 
@@ -42,8 +42,11 @@ export function toTamperEvent(ev: CloudEvent, types: readonly string[]): TamperE
   const eventName = str(data['eventName']);
   if (!eventName || !TAMPER_EVENT_NAMES.has(eventName)) return undefined;
   const params = asObject(data['requestParameters']) ?? {};
-  const trailName = str(params['Name']);
-  if (!trailName || !/^[a-z][a-z0-9_-]{5,35}$/.test(trailName)) throw bad('The ActionTrail event names no valid trail (requestParameters.Name).', '/data/requestParameters/Name');
+  // The data event selector APIs name the trail TrailName (SDK models), the others Name. Whether
+  // ActionTrail records it under that key is not shown in any sample: Name is taken too.
+  const nameParam = SELECTOR_EVENT_NAMES.has(eventName) && params['TrailName'] !== undefined ? 'TrailName' : 'Name';
+  const trailName = str(params[nameParam]);
+  if (!trailName || !/^[a-z][a-z0-9_-]{5,35}$/.test(trailName)) throw bad(`The ActionTrail event names no valid trail (requestParameters.${nameParam}).`, `/data/requestParameters/${nameParam}`);
   const identity = asObject(data['userIdentity']) ?? {};
   const accountId = [data['recipientAccountId'], identity['accountId'], ev['aliyunoriginalaccountid'], ev['aliyunaccountid']].map(str).find((v) => v !== undefined);
   if (!accountId || !/^\d{16}$/.test(accountId)) throw bad('The ActionTrail event names no 16-digit account id (recipientAccountId / userIdentity.accountId).', '/data/recipientAccountId');

@@ -5,8 +5,9 @@
  * inside (compare @alicloud/sts20150401): RPC style, pathname "/", every parameter in the query
  * string, formData request body type, JSON response, AK auth with the ACS3-HMAC-SHA256
  * signature. Method POST, except StopLogging, which the API serves on GET only.
- * Put/GetDataEventSelector name the trail by TrailName (not Name); Put sends EventSelectors, Get
- * answers DataEventSelectors (both JSON array strings; SDK models PutDataEventSelectorRequest,
+ * Put/GetDataEventSelector name the trail by TrailName (not Name); Put sends EventSelectors (a JSON
+ * array string), IsTrailAllRegion and, for specific regions, TrailRegionIds; Get answers
+ * DataEventSelectors and IsTrailAllRegion (SDK models PutDataEventSelectorRequest,
  * GetDataEventSelectorResponseBody).
  *
  * Parameter choices:
@@ -25,7 +26,7 @@ import { sdkConfig } from './sdk-config';
 import { loadOpenApi, once } from './sdks';
 import type { ClientOptions } from './options';
 import { fromSdkError } from './sdk-error';
-import type { ActionTrailApi, TrailWriteResult } from './types';
+import type { ActionTrailApi, DataEventSelectorPut, TrailWriteResult } from './types';
 
 export const ACTIONTRAIL_VERSION = '2020-07-06';
 /** What the client sends when a spec leaves EventRW unset (as ROS does). */
@@ -116,6 +117,17 @@ export function createTrailQuery(spec: TrailSpec): Query {
   return q;
 }
 
+/**
+ * PutDataEventSelector query (PutDataEventSelectorRequest): TrailName, EventSelectors,
+ * IsTrailAllRegion always (its default false is the API's, sent anyway so the request says what it
+ * means), TrailRegionIds only for specific regions (required then, per the API page).
+ */
+export function putDataEventSelectorQuery(trailName: string, put: DataEventSelectorPut): Query {
+  const q: Query = { TrailName: trailName, EventSelectors: put.EventSelectors, IsTrailAllRegion: put.IsTrailAllRegion ? 'true' : 'false' };
+  if (!put.IsTrailAllRegion && put.TrailRegionIds) q['TrailRegionIds'] = put.TrailRegionIds;
+  return q;
+}
+
 /** UpdateTrail query: every delivery field, "" for an unset one, EventRW and TrailRegion defaulted. */
 export function updateTrailQuery(spec: Omit<TrailSpec, 'IsOrganizationTrail'>): Query {
   const q: Query = {
@@ -193,16 +205,18 @@ export function createActionTrailClient(opts: ClientOptions): ActionTrailApi {
     },
     async getDataEventSelector(trailName) {
       const b = await call('GetDataEventSelector', { TrailName: trailName });
-      const out: { RequestId: string; DataEventSelectors: string; TrailArn?: string } = {
+      const out: Awaited<ReturnType<ActionTrailApi['getDataEventSelector']>> = {
         RequestId: String(b['RequestId'] ?? ''),
         DataEventSelectors: str(b['DataEventSelectors']) ?? '',
       };
+      const all = bool(b['IsTrailAllRegion']);
+      if (all !== undefined) out.IsTrailAllRegion = all;
       const arn = str(b['TrailArn']);
       if (arn !== undefined) out.TrailArn = arn;
       return out;
     },
-    async putDataEventSelector(trailName, eventSelectors) {
-      const b = await call('PutDataEventSelector', { TrailName: trailName, EventSelectors: eventSelectors });
+    async putDataEventSelector(trailName, put) {
+      const b = await call('PutDataEventSelector', putDataEventSelectorQuery(trailName, put));
       return { RequestId: String(b['RequestId'] ?? '') };
     },
   };

@@ -34,11 +34,28 @@ export interface ActionTrailApi {
   deleteTrail(name: string): Promise<{ RequestId: string }>;
   /**
    * GetDataEventSelector (TrailName): the trail's data event selectors as the API returned them, a
-   * JSON array string ("" when the answer has none).
+   * JSON array string ("" when the answer has none), and IsTrailAllRegion when answered.
    */
-  getDataEventSelector(trailName: string): Promise<{ RequestId: string; DataEventSelectors: string; TrailArn?: string }>;
-  /** PutDataEventSelector (TrailName, EventSelectors: a JSON array string of at most 20 selectors). */
-  putDataEventSelector(trailName: string, eventSelectors: string): Promise<{ RequestId: string }>;
+  getDataEventSelector(trailName: string): Promise<DataEventSelectorState & { RequestId: string; TrailArn?: string }>;
+  /** PutDataEventSelector (TrailName, EventSelectors, IsTrailAllRegion, TrailRegionIds). */
+  putDataEventSelector(trailName: string, put: DataEventSelectorPut): Promise<{ RequestId: string }>;
+}
+
+/** What GetDataEventSelector tells of a trail's data events. */
+export interface DataEventSelectorState {
+  /** DataEventSelectors: a JSON array string, "" when the answer has none. */
+  DataEventSelectors: string;
+  /** IsTrailAllRegion; undefined when the answer leaves it out. */
+  IsTrailAllRegion?: boolean;
+}
+
+/** A PutDataEventSelector request (TrailName aside). */
+export interface DataEventSelectorPut {
+  /** A JSON array string of at most 20 selectors. */
+  EventSelectors: string;
+  IsTrailAllRegion: boolean;
+  /** Comma-separated region ids; sent only when IsTrailAllRegion is false (then the API requires it). */
+  TrailRegionIds?: string;
 }
 
 /** Result of a destination existence check. */

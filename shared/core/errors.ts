@@ -46,6 +46,8 @@ export const PROJECT_ERRORS = {
   InsufficientMaxComputePolicyException: { status: 403, message: 'Access to the specified MaxCompute project was denied.' },
   /** StartLogging succeeded but GetTrailStatus does not report IsLogging within the deadline. */
   TrailNotLoggingException: { status: 500, message: 'The trail was started but is not logging.' },
+  /** PutDataEventSelector succeeded but GetDataEventSelector does not answer the spec's selectors within the deadline. */
+  DataEventSelectorNotApplied: { status: 500, message: 'The data event selectors were put but are not in effect.' },
   /** HTTP trigger: missing or bad credentials. */
   Unauthorized: { status: 401, message: 'Authentication is required.' },
   /** HTTP trigger: the requested member account is not in TRAIL_HTTP_ACCOUNTS. */

@@ -14,6 +14,7 @@
 import { ProvisionError } from './errors';
 import { ACTIONTRAIL_SERVICE_LINKED_ROLE, isServiceLinkedRoleArn } from './arn';
 import { DELIVERY_FIELDS, type DataEventSelector, type DeliveryField, type TrailLoggingStatus, type TrailRecord, type TrailSpec } from './spec';
+import type { DataEventSelectorPut, DataEventSelectorState } from '../cloud/types';
 
 /** The EventRW sent when a spec leaves it unset (sources disagree on the API default; we always send it). */
 export const DEFAULT_EVENT_RW = 'Write';
@@ -200,7 +201,8 @@ function canonicalSelector(s: unknown): string {
  * Whether the spec's data event selectors differ from what GetDataEventSelector returned (a JSON
  * array string). Compared as a set of selectors (the API documents a JSON array of up to 20, no
  * order). "", absent and "[]" mean none; an answer that is not a JSON array counts as different
- * (a Put then writes the spec's).
+ * (a Put then writes the spec's). A spec selector without ReadWriteType matches an answered one
+ * with any ReadWriteType (the API's default is undocumented).
  */
 export function selectorsDiffer(want: readonly DataEventSelector[], have: string | undefined): boolean {
   let current: unknown[] = [];
@@ -213,7 +215,55 @@ export function selectorsDiffer(want: readonly DataEventSelector[], have: string
       return true;
     }
   }
-  const a = [...new Set(want.map(canonicalSelector))].sort();
-  const b = [...new Set(current.map(canonicalSelector))].sort();
-  return a.length !== b.length || a.some((x, i) => x !== b[i]);
+  const a = new Set(want.map(canonicalSelector));
+  // A selector the spec writes without ReadWriteType matches an answer that fills one in: the
+  // API's default for it is not documented, so whatever the service stores is accepted.
+  const b = new Set(
+    current.map((h) => {
+      const key = canonicalSelector(h);
+      if (a.has(key) || !h || typeof h !== 'object' || !('ReadWriteType' in h)) return key;
+      const { ReadWriteType: _rw, ...rest } = h as Record<string, unknown>;
+      const loose = canonicalSelector(rest);
+      return a.has(loose) ? loose : key;
+    }),
+  );
+  return a.size !== b.size || [...a].some((x) => !b.has(x));
+}
+
+/**
+ * The regions of a spec's data events: DataEventRegions, else the trail's own coverage
+ * (TrailRegion All, the default, gives ["All"]; one region gives [that region]).
+ */
+export function dataEventRegions(spec: TrailSpec): string[] {
+  return spec.DataEventRegions ?? [spec.TrailRegion ?? DEFAULT_TRAIL_REGION];
+}
+
+/**
+ * The PutDataEventSelector request of a spec that sets DataEventSelectors: ["All"] is
+ * IsTrailAllRegion=true; region ids are IsTrailAllRegion=false with TrailRegionIds (which the API
+ * requires then: PutDataEventSelector API page).
+ */
+export function dataEventPut(spec: TrailSpec): DataEventSelectorPut {
+  const regions = dataEventRegions(spec);
+  const all = regions.includes('All');
+  return {
+    EventSelectors: JSON.stringify(spec.DataEventSelectors ?? []),
+    IsTrailAllRegion: all,
+    ...(all ? {} : { TrailRegionIds: regions.join(',') }),
+  };
+}
+
+/**
+ * Why the trail's data events (GetDataEventSelector) differ from the spec's, or [] when they do
+ * not: the selectors (selectorsDiffer), and the all-regions flag when the answer carries one. The
+ * region list itself cannot be compared: no response model returns TrailRegionIds.
+ */
+export function dataEventDrift(spec: TrailSpec, have: DataEventSelectorState): string[] {
+  const want = spec.DataEventSelectors;
+  if (want === undefined) return [];
+  const why: string[] = [];
+  if (selectorsDiffer(want, have.DataEventSelectors)) why.push('DataEventSelectors');
+  const wantAll = dataEventPut(spec).IsTrailAllRegion;
+  if (want.length > 0 && have.IsTrailAllRegion !== undefined && have.IsTrailAllRegion !== wantAll) why.push('IsTrailAllRegion');
+  return why;
 }

@@ -16,11 +16,11 @@
 import { ProvisionError, publicMessage } from './errors';
 import { DEFAULT_GUARD, evaluateDestinations, evaluateExisting, evaluateSpec, policyError, type Guard, type Violation } from './guardrails';
 import { silentLogger, type Logger } from '../platform/log';
-import { plan as makePlan, selectorsDiffer, updateRequest, type Action, type Classification, type FieldDrift, type Plan } from './planner';
+import { dataEventDrift, dataEventPut, plan as makePlan, updateRequest, type Action, type Classification, type FieldDrift, type Plan } from './planner';
 import { preflight, type DestinationCheck } from './preflight';
 import { retrier, type RetryPolicy } from './retry';
 import { validateSpec } from './schema';
-import type { Cloud } from '../cloud/types';
+import type { Cloud, DataEventSelectorState } from '../cloud/types';
 import type { TrailLoggingStatus, TrailRecord, TrailSpec } from './spec';
 
 export interface EnsureOptions {
@@ -238,20 +238,23 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
     }
   };
   /** GetDataEventSelector's answer for the existing trail, when the spec sets selectors. */
-  let currentSelectors = '';
+  let currentSelectors: DataEventSelectorState = { DataEventSelectors: '' };
+  const getSelectors = () => call('actiontrail:GetDataEventSelector', () => cloud.actiontrail.getDataEventSelector(spec.Name));
   /**
-   * The spec's DataEventSelectors (not a CreateTrail parameter): PutDataEventSelector, planned
-   * before StartLogging, when a new trail gets a non-empty list or GetDataEventSelector of the
-   * existing trail differs (selectorsDiffer: as a set, lists order-insensitive).
+   * The spec's DataEventSelectors / DataEventRegions (not CreateTrail parameters):
+   * PutDataEventSelector, planned before StartLogging, when a new trail gets a non-empty list or
+   * GetDataEventSelector of the existing trail differs (dataEventDrift: the selectors as a set,
+   * and the all-regions flag).
    */
   const withSelectors = async (p: Plan, trail: TrailRecord | undefined): Promise<Plan> => {
     const want = spec.DataEventSelectors;
     if (want === undefined) return p;
     let differ = want.length > 0;
     if (trail) {
-      const got = await call('actiontrail:GetDataEventSelector', () => cloud.actiontrail.getDataEventSelector(spec.Name));
-      currentSelectors = got.DataEventSelectors;
-      differ = selectorsDiffer(want, currentSelectors);
+      currentSelectors = await getSelectors();
+      const why = dataEventDrift(spec, currentSelectors);
+      if (why.length > 0) log.info('data event selectors differ', { differ: why });
+      differ = why.length > 0;
     }
     if (!differ) return p;
     const actions = [...p.actions];
@@ -303,7 +306,7 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
       log.info('created', { requestId: created.RequestId });
       const after = Object.fromEntries(
         Object.entries(plan.desired)
-          .filter(([k, v]) => v !== undefined && v !== '' && k !== 'DataEventSelectors')
+          .filter(([k, v]) => v !== undefined && v !== '' && k !== 'DataEventSelectors' && k !== 'DataEventRegions')
           .map(([k, v]) => [k, String(v)]),
       );
       await audit('CreateTrail', created.RequestId, {}, after);
@@ -351,12 +354,20 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
 
   if (plan.actions.includes('PutDataEventSelector')) {
     step('PutDataEventSelector');
-    const selectors = JSON.stringify(spec.DataEventSelectors ?? []);
+    const put = dataEventPut(spec);
     try {
-      const put = await call('actiontrail:PutDataEventSelector', () => cloud.actiontrail.putDataEventSelector(spec.Name, selectors));
-      result.requestIds.push(put.RequestId);
+      const done = await call('actiontrail:PutDataEventSelector', () => cloud.actiontrail.putDataEventSelector(spec.Name, put));
+      result.requestIds.push(done.RequestId);
       result.done.push('PutDataEventSelector');
-      await audit('PutDataEventSelector', put.RequestId, { DataEventSelectors: currentSelectors }, { DataEventSelectors: selectors });
+      await audit(
+        'PutDataEventSelector',
+        done.RequestId,
+        { DataEventSelectors: currentSelectors.DataEventSelectors, IsTrailAllRegion: String(currentSelectors.IsTrailAllRegion ?? '') },
+        { DataEventSelectors: put.EventSelectors, IsTrailAllRegion: String(put.IsTrailAllRegion), ...(put.TrailRegionIds ? { TrailRegionIds: put.TrailRegionIds } : {}) },
+      );
+      // Read back: what GetDataEventSelector answers is what the trail delivers.
+      const until = Math.min(Date.now() + (opts.verifyTimeoutMs ?? 10_000), policy.deadline);
+      await verifySelectors(spec, getSelectors, until);
     } catch (e) {
       throw result.done.length > 0 ? halfDone(spec.Name, result.done, 'PutDataEventSelector', e) : e;
     }
@@ -384,6 +395,21 @@ async function ensureAt(spec: TrailSpec, cloud: Cloud, opts: EnsureOptions, reta
   }
   log.info('ensured', { done: result.done, isLogging: result.status.IsLogging });
   return result;
+}
+
+/** GetDataEventSelector until it answers the spec's selectors, with growing pauses, until `until` (epoch ms). */
+async function verifySelectors(spec: TrailSpec, read: () => Promise<DataEventSelectorState>, until: number): Promise<void> {
+  for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
+    const why = dataEventDrift(spec, await read());
+    if (why.length === 0) return;
+    if (Date.now() + wait > until) {
+      throw new ProvisionError({
+        code: 'DataEventSelectorNotApplied',
+        message: `Trail "${spec.Name}": PutDataEventSelector succeeded but GetDataEventSelector still answers other ${why.join(' and ')}.`,
+      });
+    }
+    await new Promise((r) => setTimeout(r, wait));
+  }
 }
 
 /** GetTrailStatus until IsLogging, with growing pauses, until `until` (epoch ms). */

@@ -111,7 +111,7 @@ function toFieldError(e: ErrorObject, prefix: string): FieldError | undefined {
       return {
         pointer,
         rule: 'additionalProperties',
-        message: `${label(pointer)} is not a CreateTrail parameter (allowed: ${SPEC_FIELDS.join(', ')})`,
+        message: `${label(pointer)} is not a trail spec field (allowed: ${SPEC_FIELDS.join(', ')})`,
       };
     }
     case 'anyOf':
@@ -134,6 +134,15 @@ function toFieldError(e: ErrorObject, prefix: string): FieldError | undefined {
       return { pointer: at, rule: 'maxLength', message: `${label(at)} must be at most ${Number(p.limit)} characters` };
     case 'minLength':
       return { pointer: at, rule: 'minLength', message: `${label(at)} must be at least ${Number(p.limit)} characters` };
+    case 'maxItems':
+      if (e.schemaPath.endsWith('/then/maxItems')) return { pointer: at, rule: 'allAlone', message: `${label(at)} must be ["All"] alone or region ids without "All"` };
+      return { pointer: at, rule: 'maxItems', message: `${label(at)} must hold at most ${Number(p.limit)} items` };
+    case 'minItems':
+      return { pointer: at, rule: 'minItems', message: `${label(at)} must hold at least ${Number(p.limit)} item(s)` };
+    case 'uniqueItems':
+      return { pointer: at, rule: 'uniqueItems', message: `${label(at)} must not repeat an item` };
+    case 'minProperties':
+      return { pointer: at, rule: 'minProperties', message: `${label(at)} must not be empty` };
     default:
       return { pointer: at, rule: e.keyword, message: `${label(at)} fails the ${e.keyword} rule` };
   }
@@ -151,6 +160,8 @@ function collectFields(errors: readonly ErrorObject[], prefix: string): FieldErr
   };
   for (const e of errors) {
     if (/\/anyOf\/\d+\//.test(e.schemaPath)) continue;
+    // An if/then failure is reported by the failing "then" rule itself.
+    if (e.keyword === 'if') continue;
     const f = toFieldError(e, prefix);
     if (!f) continue;
     const seen = byPointer.get(f.pointer);
@@ -207,12 +218,42 @@ function snapshot(input: Record<string, unknown>): Record<string, unknown> {
   for (const key of Object.keys(input)) {
     const v = input[key];
     Object.defineProperty(out, key, {
-      value: typeof v === 'string' && v.length > HUGE ? HUGE_STAND_IN : v,
+      value: typeof v === 'string' && v.length > HUGE ? HUGE_STAND_IN : NESTED_FIELDS.has(key) && v !== null && typeof v === 'object' ? jsonCopy(v) : v,
       enumerable: true,
       writable: true,
       configurable: true,
     });
   }
+  return out;
+}
+
+/**
+ * A nested value (DataEventSelectors, DataEventRegions) as plain JSON: a copy the caller cannot
+ * change after validation (no getters, no shared references), huge strings stood in for. The
+ * other fields are scalars: an object there fails its type rule as it is.
+ */
+const NESTED_FIELDS: ReadonlySet<string> = new Set(['DataEventSelectors', 'DataEventRegions']);
+function jsonCopy(v: object): unknown {
+  return JSON.parse(JSON.stringify(v), (_k, x: unknown) => (typeof x === 'string' && x.length > HUGE ? HUGE_STAND_IN : x)) as unknown;
+}
+
+/**
+ * Rules of the data event selectors that JSON Schema cannot say: Equals and NotEquals of one
+ * EventName (or ResourceArn) hold at most MAX_CONDITION_VALUES values together (PutDataEventSelector
+ * API page). Run on a snapshot the schema accepted.
+ */
+export const MAX_CONDITION_VALUES = 10;
+function selectorLimits(spec: TrailSpec, prefix: string): FieldError[] {
+  const out: FieldError[] = [];
+  (spec.DataEventSelectors ?? []).forEach((sel, i) => {
+    for (const k of ['EventName', 'ResourceArn'] as const) {
+      const n = (sel[k]?.Equals?.length ?? 0) + (sel[k]?.NotEquals?.length ?? 0);
+      if (n > MAX_CONDITION_VALUES) {
+        const pointer = `${prefix}/DataEventSelectors/${i}/${k}`;
+        out.push({ pointer, rule: 'maxValues', message: `${pointer} must hold at most ${MAX_CONDITION_VALUES} values in Equals and NotEquals together (it holds ${n})` });
+      }
+    }
+  });
   return out;
 }
 
@@ -246,8 +287,11 @@ export function validateSpec(input: unknown): TrailSpec {
       throw invalid([{ pointer: '', rule: 'type', message: 'the spec must be a plain JSON object' }], false);
     }
     const snap = snapshot(input);
-    if (validateOne(snap)) return copySpec(snap);
-    throw invalid(collectFields(validateOne.errors ?? [], ''), false);
+    if (!validateOne(snap)) throw invalid(collectFields(validateOne.errors ?? [], ''), false);
+    const spec = copySpec(snap);
+    const limits = selectorLimits(spec, '');
+    if (limits.length > 0) throw invalid(limits, false);
+    return spec;
   });
 }
 
@@ -287,8 +331,14 @@ export function validateSpecs(input: unknown): TrailSpec[] {
         continue;
       }
       const snap = snapshot(item);
-      if (validateOne(snap)) specs.push(copySpec(snap));
-      else fields.push(...collectFields(validateOne.errors ?? [], `/${i}`));
+      if (!validateOne(snap)) {
+        fields.push(...collectFields(validateOne.errors ?? [], `/${i}`));
+        continue;
+      }
+      const spec = copySpec(snap);
+      const limits = selectorLimits(spec, `/${i}`);
+      if (limits.length > 0) fields.push(...limits);
+      else specs.push(spec);
     }
     fields.push(...duplicateNames(input));
     if (fields.length === 0) return specs;

@@ -2,9 +2,10 @@
  * Trail spec and trail record types.
  *
  * A TrailSpec holds exactly the CreateTrail request parameters of ActionTrail API 2020-07-06
- * (see schemas/trail-spec.schema.json for the rules), plus one optional field that is not a
- * CreateTrail parameter: DataEventSelectors, applied with PutDataEventSelector after the trail
- * exists (never sent to CreateTrail / UpdateTrail, which send DELIVERY_FIELDS only). A TrailRecord is the CreateTrail response
+ * (see schemas/trail-spec.schema.json for the rules), plus two optional fields that are not
+ * CreateTrail parameters: DataEventSelectors and DataEventRegions, applied with
+ * PutDataEventSelector after the trail exists (never sent to CreateTrail / UpdateTrail, which
+ * send DELIVERY_FIELDS only). A TrailRecord is the CreateTrail response
  * element set plus what DescribeTrails / GetTrailStatus add.
  */
 
@@ -38,9 +39,15 @@ export interface TrailSpec {
   MaxComputeWriteRoleArn?: string;
   /** Not a CreateTrail parameter: the trail's data event selectors (PutDataEventSelector), at most 20. */
   DataEventSelectors?: DataEventSelector[];
+  /**
+   * Not a CreateTrail parameter: the regions of the data events, ["All"] (PutDataEventSelector
+   * IsTrailAllRegion=true) or region ids (TrailRegionIds). Only with DataEventSelectors; left out,
+   * it follows TrailRegion (dataEventRegions() in planner.ts).
+   */
+  DataEventRegions?: string[];
 }
 
-/** The fields a spec may hold: the CreateTrail parameters in CreateTrail doc order, then DataEventSelectors. */
+/** The fields a spec may hold: the CreateTrail parameters in CreateTrail doc order, then the data event fields. */
 export const SPEC_FIELDS = [
   'Name',
   'OssBucketName',
@@ -54,6 +61,7 @@ export const SPEC_FIELDS = [
   'MaxComputeProjectArn',
   'MaxComputeWriteRoleArn',
   'DataEventSelectors',
+  'DataEventRegions',
 ] as const satisfies readonly (keyof TrailSpec)[];
 
 /** The delivery fields compared for drift and re-sent in full by UpdateTrail. */

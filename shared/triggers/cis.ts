@@ -2,15 +2,16 @@
  * CIS Alibaba Cloud Foundations Benchmark checks of a trail's destinations (report only: nothing
  * here changes a bucket, a Logstore or a trail):
  *
- * - CIS 2.1 "Ensure that ActionTrail is configured to export copies of all Log entries": the
+ * - CIS 2.1 "Ensure that ActionTrail are configured to export copies of all Log entries": the
  *   trail covers all regions (TrailRegion All), all event types (EventRW All), and delivers to
  *   both OSS and SLS;
- * - CIS 2.2 "Ensure the OSS bucket used to store ActionTrail logs is not publicly accessible": the
+ * - CIS 2.2 "Ensure the OSS used to store ActionTrail logs is not publicly accessible": the
  *   bucket ACL is private and no bucket policy statement allows anyone ("*") without a condition;
- * - CIS 2.23 "Ensure the Logstore data retention period is 365 days or greater": the trail's
+ * - CIS 2.23 "Ensure that Logstore data retention period is set 365 days or greater": the trail's
  *   Logstore (actiontrail_<trail name>) keeps logs ≥ 365 days (GetLogStore ttl).
  *
- * Ids and titles: docs/conformance.md (rows cis.*) says which are verified. The bucket and project may
+ * Ids and titles: CIS Alibaba Cloud Foundations Benchmark v1.0.0 as listed by
+ * turbot/steampipe-mod-alicloud-compliance cis_v100/section_2.pp (docs/conformance.md rows cis.*). The bucket and project may
  * belong to another account (a central log account): each read is tried with the trail account's
  * credentials, then with the management account's; a read that every one is denied is "unknown".
  */

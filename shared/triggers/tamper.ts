@@ -1,6 +1,7 @@
 /**
- * Tamper response: a protected trail that someone stops, deletes, weakens (UpdateTrail) or
- * squats (a CreateTrail taking its name or its destination) is restored from its baseline spec
+ * Tamper response: a protected trail that someone stops, deletes, weakens (UpdateTrail, or a
+ * PutDataEventSelector / DeleteDataEventSelector changing the data event selectors its baseline
+ * spec sets) or squats (a CreateTrail taking its name or its destination) is restored from its baseline spec
  * within seconds of the ActionTrail event, and the result is verified (GetTrailStatus
  * IsLogging=true) and notified.
  *
@@ -8,11 +9,13 @@
  * For each:
  * 1. ignored when caused by this project (a role session named "trail-…", or the function's own
  *    role in its own account): our own restores emit events too, and must not count as tampering;
+ *    a selector event is also ignored when the baseline spec sets no DataEventSelectors;
  * 2. ignored when the trail is not protected (shared/core/protection.ts decides);
  * 3. refused (an alert instead of a restore) once the trail was restored TRAIL_TAMPER_MAX_RESTORES
  *    times in TRAIL_TAMPER_WINDOW_SECONDS: someone is fighting the control, people must look;
  * 4. restored with ensureValidTrail (the same validate → plan → apply → verify core every trigger
- *    uses: StartLogging, CreateTrail, UpdateTrail back), in the event's account (AssumeRole of the
+ *    uses: StartLogging, CreateTrail, UpdateTrail, PutDataEventSelector back, each verified by a
+ *    read: GetDataEventSelector, GetTrailStatus), in the event's account (AssumeRole of the
  *    member role for members) at the home region;
  * 5. notified: detected, then restored / failed / fight; a squatted destination is notified
  *    naming the squatting trail (which is never deleted: that is for people to decide).
@@ -37,8 +40,15 @@ import type { Action } from '../core/planner';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
+/**
+ * The ActionTrail write calls that change a trail's data event selectors (PutDataEventSelector,
+ * DeleteDataEventSelector: SDK models, TrailName names the trail). Restored only where the
+ * baseline spec sets DataEventSelectors: elsewhere the product leaves selectors alone.
+ */
+export const SELECTOR_EVENT_NAMES: ReadonlySet<string> = new Set(['PutDataEventSelector', 'DeleteDataEventSelector']);
+
 /** The ActionTrail write calls that can tamper with a trail. */
-export const TAMPER_EVENT_NAMES: ReadonlySet<string> = new Set(['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail']);
+export const TAMPER_EVENT_NAMES: ReadonlySet<string> = new Set(['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail', ...SELECTOR_EVENT_NAMES]);
 
 /** Session names of this project's own role sessions start with this (trail-provisioner-vending, trail-vending, trail-remediation, trail-selfservice-<caller>). */
 export const OWN_SESSION_PREFIX = 'trail-';
@@ -207,6 +217,10 @@ async function handleOne(ev: TamperEvent, baseline: TrailSpec[], deps: TamperDep
 
   // What is protected here: the trail itself, or (a CreateTrail of another name) the baseline trail whose destination it takes.
   let spec = baselineSpecFor(baseline, ev.trailName);
+  if (SELECTOR_EVENT_NAMES.has(ev.eventName) && !spec?.DataEventSelectors) {
+    // Selectors are restored from a baseline spec that sets them; without one there is nothing to put back.
+    return { ...base, action: 'ignored', reason: 'no baseline spec sets DataEventSelectors for this trail' };
+  }
   let squatted: string | undefined;
   if (ev.eventName === 'CreateTrail' && !spec && ev.delivery) {
     const victim = squattedSpec(baseline, ev.trailName, ev.delivery);
