@@ -25,6 +25,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { loadConfig, type Config } from '../shared/platform/config';
 import { cisChecksEnabled, loadTamperConfig } from '../shared/platform/tamper-config';
+import { loadEventRouteConfig, type EventRouteConfig } from '../shared/platform/event-route';
 import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
 import { ACCOUNT_VENDED_TYPE, RD_ACCOUNT_CREATED_EVENTS, RD_API_CALL_TYPES } from '../functions/vending/event';
 
@@ -250,6 +251,9 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
     s.push({ Effect: 'Allow', Action: ['oss:GetBucketAcl', 'oss:GetBucketPolicy'], Resource: ['acs:oss:*:*:*'] });
     s.push({ Effect: 'Allow', Action: ['log:GetLogStore'], Resource: ['acs:log:*:*:project/*/logstore/*'] });
   }
+  // The member event route of the tamper response (TRAIL_EVENT_ROUTE_ROLE): the receiver role only, read and its trust policy extended.
+  const route = loadEventRouteConfig(env);
+  if (route) s.push({ Effect: 'Allow', Action: ['ram:GetRole', 'ram:UpdateRole'], Resource: [roleArn(route.role)] });
   if (config.auditOss) s.push({ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${config.auditOss.bucket}/${config.auditOss.prefix ? `${config.auditOss.prefix}/` : ''}*`] });
   if (config.reportOss) {
     // The HTTP API only reads the reports (GET /reports/latest, the console); remediation writes them.
@@ -269,9 +273,24 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
   return { Version: '1', Statement: s };
 }
 
-/** The policy of the member role: everything ensureTrail does in a member account. */
-export function memberPolicy(writeRoles: string[]): PolicyDoc {
-  return { Version: '1', Statement: trailStatements(writeRoles) };
+/** EventBridge actions the member event route needs on its one rule (shared/platform/event-route.ts). */
+export const EVENT_ROUTE_ACTIONS = ['eventbridge:GetRule', 'eventbridge:CreateRule', 'eventbridge:UpdateRule', 'eventbridge:PutTargets', 'eventbridge:DeleteTargets', 'eventbridge:EnableRule'];
+
+/** The member event route any function of the template is configured with (they share one). */
+export function eventRouteOf(t: Template): EventRouteConfig | undefined {
+  for (const [, props] of functionsOf(t)) {
+    const route = loadEventRouteConfig((props['environmentVariables'] ?? {}) as NodeJS.ProcessEnv);
+    if (route) return route;
+  }
+  return undefined;
+}
+
+/** The policy of the member role: everything ensureTrail does in a member account, and the member event route's rule. */
+export function memberPolicy(writeRoles: string[], route?: EventRouteConfig): PolicyDoc {
+  const s = trailStatements(writeRoles);
+  // The rule on the member's default bus (RuleARN acs:eventbridge:<region>:<account>:eventbus/default/rule/<name>).
+  if (route) s.push({ Effect: 'Allow', Action: EVENT_ROUTE_ACTIONS, Resource: [`acs:eventbridge:*:*:eventbus/default/rule/${route.rule}`] });
+  return { Version: '1', Statement: s };
 }
 
 /** Every generated policy: policies/<resource>.json for each function, and member-role.json. */
@@ -279,7 +298,7 @@ export function generatePolicies(t: Template): Record<string, PolicyDoc> {
   const writeRoles = writeRolesOf(t);
   const out: Record<string, PolicyDoc> = {};
   for (const [name, props] of functionsOf(t)) out[name] = functionPolicy(name, props, writeRoles);
-  out['member-role'] = memberPolicy(writeRoles);
+  out['member-role'] = memberPolicy(writeRoles, eventRouteOf(t));
   return out;
 }
 
