@@ -68,10 +68,11 @@ type CloudEvent = Record<string, unknown> & { id: string; type: string; data: Re
 
 /**
  * Whether `pattern` (a parsed FilterPattern) matches `event`, for the subset of EventBridge event
- * patterns (EventBridge "Event patterns" doc) the project and its tests use: each key names an
- * event field (nested objects for data.*); a leaf is an array whose entries match when any does:
- * a value (exact match), {prefix}, {suffix}, {anything-but: value | values | {prefix}}, {exists}.
- * Any other operator never matches (unsupported here).
+ * patterns (EventBridge "Event patterns" doc, alibabacloud.com/help/en/doc-detail/181432.htm) the
+ * project and its tests use: each key names an event field (nested objects for data.*); a leaf is
+ * an array whose entries match when any does: a value (exact match), {prefix}, {suffix},
+ * {contains}, {anything-but: value | values | {prefix}}, {exists}. numeric and cidr never match
+ * here (not emulated).
  */
 export function matchPattern(pattern: unknown, event: unknown): boolean {
   if (!pattern || typeof pattern !== 'object' || Array.isArray(pattern)) return false;
@@ -91,6 +92,7 @@ function matchEntry(entry: unknown, value: unknown): boolean {
   if (typeof value !== 'string') return false;
   if (typeof op['prefix'] === 'string') return value.startsWith(op['prefix']);
   if (typeof op['suffix'] === 'string') return value.endsWith(op['suffix']);
+  if (typeof op['contains'] === 'string') return value.includes(op['contains']);
   if ('anything-but' in op) {
     const but = op['anything-but'];
     if (Array.isArray(but)) return !but.includes(value);
