@@ -276,6 +276,15 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
 /** EventBridge actions the member event route needs on its one rule (shared/platform/event-route.ts). */
 export const EVENT_ROUTE_ACTIONS = ['eventbridge:GetRule', 'eventbridge:CreateRule', 'eventbridge:UpdateRule', 'eventbridge:PutTargets', 'eventbridge:DeleteTargets', 'eventbridge:EnableRule'];
 
+/** loadEventRouteConfig, undefined when the environment is refused (loadConfig's own check reports it). */
+function loadEventRouteConfigSafe(env: NodeJS.ProcessEnv): EventRouteConfig | undefined {
+  try {
+    return loadEventRouteConfig(env);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The member event route any function of the template is configured with (they share one). */
 export function eventRouteOf(t: Template): EventRouteConfig | undefined {
   for (const [, props] of functionsOf(t)) {
@@ -380,6 +389,17 @@ export function checkDeployment(t: Template, policyDir = path.join(ROOT, 'polici
           `(devsapp/fc3 src/subCommands/deploy/impl/trigger.ts, run()); after changing one, deploy it by name: npx s ${name} deploy --trigger <name>.`,
       );
     }
+  }
+  // The member event routes deliver to one bus; the tamper trigger must listen there, and every function that makes routes must agree.
+  const routes = fns.map(([name, props]) => [name, loadEventRouteConfigSafe((props['environmentVariables'] ?? {}) as NodeJS.ProcessEnv)] as const).filter(([, r]) => r);
+  const route = routes[0]?.[1];
+  if (route) {
+    for (const [name, r] of routes) if (JSON.stringify(r) !== JSON.stringify(route)) cross.push(`${name}: its TRAIL_EVENT_ROUTE_* settings differ from ${routes[0]![0]}'s (every function that makes member event routes must make the same route)`);
+    const tamper = fns.find(([n]) => n === 'tamper')?.[1];
+    const trigger = (tamper?.['triggers'] ?? []).find((tr: Props) => tr['triggerType'] === 'eventbridge');
+    const bus = trigger?.['sourceArn'] ? /:eventbus\/([^/]+)/.exec(String(trigger['sourceArn']))?.[1] : 'default';
+    if (!trigger) cross.push(`tamper: no EventBridge trigger, but TRAIL_EVENT_ROUTE_ROLE routes the members' tamper events to bus ${route.bus}`);
+    else if (bus !== route.bus) cross.push(`tamper/${String(trigger['triggerName'])}: listens on the ${bus} bus, but the member event routes deliver to ${route.bus} (TRAIL_EVENT_ROUTE_BUS)`);
   }
   let policies: Record<string, PolicyDoc> = {};
   const diffs: Record<string, string> = {};
