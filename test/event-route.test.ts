@@ -18,7 +18,8 @@ import { ensureMemberEventRoute, loadEventRouteConfig, routePattern, withService
 import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
 import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
 import type { VendingResult } from '../shared/triggers/vending';
-import type { Report } from '../shared/triggers/report';
+import { formatReport, type Report } from '../shared/triggers/report';
+import { reportHtml } from '../shared/triggers/report-html';
 import { EVENT_ROUTE_ROLE, FN_MEMBERS, FN_MGMT, FN_REGION, fnKey, functionsEnv, functionsSeed, invokeRemediation, invokeVending } from './helpers/functions-world';
 
 const [A, B] = FN_MEMBERS as [string, string];
@@ -133,7 +134,12 @@ describe('no route, no delivery; the sweep repairs', () => {
     // The sweep: the trail and the route.
     const report = (await invokeRemediation(emu, logger, ROUTE_ENV, 'sweep')) as Report;
     expect(report.eventRoutes?.find((r) => r.accountId === B)).toMatchObject({ status: 'fixed', done: ['UpdateRole', 'CreateRule'] });
+    // Both members were added to the one trust policy by concurrent account workers: neither addition lost.
+    expect(report.eventRoutes?.map((r) => r.status)).toEqual(['fixed', 'fixed']);
+    expect([...receiver().trustedServices].sort()).toEqual([`${A}@eventbridge.aliyuncs.com`, `${B}@eventbridge.aliyuncs.com`]);
     expect(baselineOf(B)!.Status).toBe('Enable');
+    expect(formatReport(report)).toMatch(new RegExp(`EVENT ROUTE ${B}: TrustPolicy, Rule → UpdateRole → CreateRule`));
+    expect(reportHtml(report)).toContain('Member event routes');
     await settle();
     from = emu.world.eventDeliveries.length;
     await tamperer(B).request('StopLogging', { Name: 'baseline-trail' });
