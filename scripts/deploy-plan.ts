@@ -298,7 +298,12 @@ export function eventRouteOf(t: Template): EventRouteConfig | undefined {
 export function memberPolicy(writeRoles: string[], route?: EventRouteConfig): PolicyDoc {
   const s = trailStatements(writeRoles);
   // The rule on the member's default bus (RuleARN acs:eventbridge:<region>:<account>:eventbus/default/rule/<name>).
-  if (route) s.push({ Effect: 'Allow', Action: EVENT_ROUTE_ACTIONS, Resource: [`acs:eventbridge:*:*:eventbus/default/rule/${route.rule}`] });
+  if (route) {
+    s.push({ Effect: 'Allow', Action: EVENT_ROUTE_ACTIONS, Resource: [`acs:eventbridge:*:*:eventbus/default/rule/${route.rule}`] });
+    // EventBridge's service-linked role for ActionTrail events (CreateServiceLinkedRoleForProduct documents no RAM action of its own;
+    // a service-linked role is made with the caller's ram:CreateServiceLinkedRole for that service, as for ActionTrail's).
+    s.push({ Effect: 'Allow', Action: ['ram:CreateServiceLinkedRole'], Resource: ['*'], Condition: { StringEquals: { 'ram:ServiceName': 'source-actiontrail.eventbridge.aliyuncs.com' } } });
+  }
   return { Version: '1', Statement: s };
 }
 

@@ -33,7 +33,7 @@ let received: Array<Record<string, unknown>>;
 const writes = (from: number) =>
   emu.world.calls
     .slice(from)
-    .filter((c) => (c.service === 'eventbridge' && !/^Get/.test(c.action)) || (c.service === 'ram' && c.action === 'UpdateRole'))
+    .filter((c) => (c.service === 'eventbridge' && !/^(Get|Check)/.test(c.action)) || (c.service === 'ram' && c.action === 'UpdateRole'))
     .map((c) => `${c.accountId}:${c.service}:${c.action}`);
 const receiver = () => emu.world.accounts.get(FN_MGMT)!.roles.find((r) => r.name === EVENT_ROUTE_ROLE)!;
 const ruleOf = (account: string) => emu.world.eventRules.find((r) => r.accountId === account && r.ruleName === RULE);
@@ -74,8 +74,10 @@ describe('vending makes the route, and a member tamper is restored through both 
     const from = emu.world.calls.length;
     const [result] = (await invokeVending(emu, logger, A, undefined, 'v1', ROUTE_ENV)) as VendingResult[];
     expect(result!.ok).toBe(true);
-    expect(result!.eventRoute).toMatchObject({ status: 'fixed', done: ['UpdateRole', 'CreateRule'], drift: ['TrustPolicy', 'Rule'] });
-    expect(writes(from)).toEqual([`${FN_MGMT}:ram:UpdateRole`, `${A}:eventbridge:CreateRule`]);
+    expect(result!.eventRoute).toMatchObject({ status: 'fixed', done: ['UpdateRole', 'CreateServiceLinkedRoleForProduct', 'CreateRule'], drift: ['TrustPolicy', 'ServiceLinkedRole', 'Rule'] });
+    expect(writes(from)).toEqual([`${FN_MGMT}:ram:UpdateRole`, `${A}:eventbridge:CreateServiceLinkedRoleForProduct`, `${A}:eventbridge:CreateRule`]);
+    // EventBridge's service-linked role for ActionTrail events, in the member, trusting its service.
+    expect(emu.world.accounts.get(A)!.roles.find((r) => r.name === 'AliyunServiceRoleForEventBridgeSourceActionTrail')?.trustedServices).toEqual(['source-actiontrail.eventbridge.aliyuncs.com']);
     expect(receiver().trustedServices).toEqual([`${A}@eventbridge.aliyuncs.com`]);
     const rule = ruleOf(A)!;
     expect(JSON.parse(rule.filterPattern)).toEqual({ type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } });
@@ -110,7 +112,7 @@ describe('vending makes the route, and a member tamper is restored through both 
     const [again] = (await invokeVending(emu, logger, A, undefined, 'v2', ROUTE_ENV)) as VendingResult[];
     expect(again!.eventRoute).toMatchObject({ status: 'compliant', done: [], planned: [], drift: [] });
     expect(writes(from)).toEqual([]);
-    expect(emu.world.calls.slice(from).filter((c) => c.service === 'eventbridge' || c.service === 'ram').map((c) => c.action)).toEqual(['GetRole', 'GetRule']);
+    expect(emu.world.calls.slice(from).filter((c) => c.service === 'eventbridge' || c.service === 'ram').map((c) => c.action)).toEqual(['GetRole', 'CheckServiceLinkedRoleForProduct', 'GetRule']);
   });
 });
 
@@ -128,17 +130,17 @@ describe('no route, no delivery; the sweep repairs', () => {
     // A dry-run sweep only reports.
     const calls = emu.world.calls.length;
     const dry = (await invokeRemediation(emu, logger, { ...ROUTE_ENV, TRAIL_DRY_RUN: 'true' }, 'dry')) as Report;
-    expect(dry.eventRoutes?.find((r) => r.accountId === B)).toMatchObject({ status: 'planned', planned: ['UpdateRole', 'CreateRule'], done: [] });
+    expect(dry.eventRoutes?.find((r) => r.accountId === B)).toMatchObject({ status: 'planned', planned: ['UpdateRole', 'CreateServiceLinkedRoleForProduct', 'CreateRule'], done: [] });
     expect(writes(calls)).toEqual([]);
 
     // The sweep: the trail and the route.
     const report = (await invokeRemediation(emu, logger, ROUTE_ENV, 'sweep')) as Report;
-    expect(report.eventRoutes?.find((r) => r.accountId === B)).toMatchObject({ status: 'fixed', done: ['UpdateRole', 'CreateRule'] });
+    expect(report.eventRoutes?.find((r) => r.accountId === B)).toMatchObject({ status: 'fixed', done: ['UpdateRole', 'CreateServiceLinkedRoleForProduct', 'CreateRule'] });
     // Both members were added to the one trust policy by concurrent account workers: neither addition lost.
     expect(report.eventRoutes?.map((r) => r.status)).toEqual(['fixed', 'fixed']);
     expect([...receiver().trustedServices].sort()).toEqual([`${A}@eventbridge.aliyuncs.com`, `${B}@eventbridge.aliyuncs.com`]);
     expect(baselineOf(B)!.Status).toBe('Enable');
-    expect(formatReport(report)).toMatch(new RegExp(`EVENT ROUTE ${B}: TrustPolicy, Rule → UpdateRole → CreateRule`));
+    expect(formatReport(report)).toMatch(new RegExp(`EVENT ROUTE ${B}: TrustPolicy, ServiceLinkedRole, Rule → UpdateRole → CreateServiceLinkedRoleForProduct → CreateRule`));
     expect(reportHtml(report)).toContain('Member event routes');
     await settle();
     from = emu.world.eventDeliveries.length;

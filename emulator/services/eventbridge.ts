@@ -8,7 +8,9 @@
  * FilterPattern, Status, Description, CreatedTimestamp, Targets[Id, Type, Endpoint,
  * PushRetryStrategy, ParamList]), UpdateRule (FilterPattern, Status, Description), PutTargets
  * (Targets as a JSON string: created or replaced by Id), DeleteTargets (TargetIds as a JSON
- * string), EnableRule, DisableRule, DeleteRule. Answers {RequestId, Code "Success", Success true,
+ * string), EnableRule, DisableRule, DeleteRule, CheckServiceLinkedRoleForProduct (Data.CheckPass:
+ * the caller's account has the role) and CreateServiceLinkedRoleForProduct (the role appears in the
+ * account, trusting its service; the emulator does not require it to publish). Answers {RequestId, Code "Success", Success true,
  * Message, Data}; errors in the POP envelope plus Success false: EventBusNotExist,
  * EventRuleNotExisted (the codes Terraform's alicloud_event_bridge_rule expects), and, unverified,
  * EventRuleNameDuplicated / InvalidArgument.
@@ -215,6 +217,24 @@ function targets(raw: unknown): EmuEventTarget[] {
   });
 }
 
+/**
+ * EventBridge's service-linked roles by ProductName → the service principal each trusts (EventBridge
+ * "Service-linked roles"; the sendevent-fc / source-actiontrail names as in Terraform's and the
+ * service-linked-role module's lists). Only the ones this project needs.
+ */
+const SERVICE_LINKED_ROLES: Record<string, string> = {
+  AliyunServiceRoleForEventBridgeSourceActionTrail: 'source-actiontrail.eventbridge.aliyuncs.com',
+  AliyunServiceRoleForEventBridgeSendToFC: 'sendevent-fc.eventbridge.aliyuncs.com',
+};
+
+function productRole(req: EmuRequest, world: World): { name: string; service: string; exists: boolean } {
+  const name = need(req, 'ProductName');
+  const service = SERVICE_LINKED_ROLES[name];
+  if (!service) throw new EmuError(400, 'InvalidArgument', `The product name ${name} is not supported.`);
+  const exists = world.accounts.get(req.caller.accountId)?.roles.some((r) => r.name.toLowerCase() === name.toLowerCase()) ?? false;
+  return { name, service, exists };
+}
+
 function ruleArn(r: EmuEventRule): string {
   return `acs:eventbridge:${r.region}:${r.accountId}:eventbus/${r.eventBusName}/rule/${r.ruleName}`;
 }
@@ -299,6 +319,15 @@ export const eventbridgeService: ServiceHandler = (req, world) => {
     case 'DisableRule':
       findRule(req, world).status = 'DISABLE';
       return ok(req);
+    case 'CheckServiceLinkedRoleForProduct': {
+      const r = productRole(req, world);
+      return ok(req, { CheckPass: r.exists, StsRoleName: r.name });
+    }
+    case 'CreateServiceLinkedRoleForProduct': {
+      const r = productRole(req, world);
+      if (!r.exists) world.accounts.get(req.caller.accountId)?.roles.push({ name: r.name, trustedServices: [r.service], trustedAccounts: [], grants: [] });
+      return ok(req);
+    }
     case 'DeleteRule': {
       const r = findRule(req, world);
       world.eventRules.splice(world.eventRules.indexOf(r), 1);

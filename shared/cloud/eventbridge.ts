@@ -13,6 +13,10 @@
  * Terraform's provider checks too (alicloud_event_bridge_rule), so such an answer is turned into
  * the same ProvisionError. getRule answers undefined for EventRuleNotExisted (the code Terraform
  * treats as "not found"); EventBusNotExist stays an error (the bus is configuration).
+ * Check/CreateServiceLinkedRoleForProduct (ProductName, e.g.
+ * AliyunServiceRoleForEventBridgeSourceActionTrail): SDK models CheckServiceLinkedRoleForProduct*
+ * (Data.CheckPass, Data.StsRoleName) and CreateServiceLinkedRoleForProductRequest; Terraform's
+ * alicloud_event_bridge_service_linked_role makes the role the same way.
  */
 import type OpenApi from '@alicloud/openapi-core';
 import { ProvisionError } from '../core/errors';
@@ -62,6 +66,10 @@ export interface EventBridgeApi {
   putTargets(bus: string, rule: string, targets: EventTarget[]): Promise<{ RequestId: string }>;
   deleteTargets(bus: string, rule: string, ids: string[]): Promise<{ RequestId: string }>;
   enableRule(bus: string, rule: string): Promise<{ RequestId: string }>;
+  /** CheckServiceLinkedRoleForProduct (ProductName): whether the account has that EventBridge service-linked role (Data.CheckPass). */
+  checkServiceLinkedRole(productName: string): Promise<boolean>;
+  /** CreateServiceLinkedRoleForProduct (ProductName). */
+  createServiceLinkedRole(productName: string): Promise<{ RequestId: string }>;
 }
 
 function str(v: unknown): string | undefined {
@@ -175,6 +183,14 @@ export function createEventBridgeClient(opts: ClientOptions): EventBridgeApi {
     },
     async enableRule(bus, rule) {
       return rid(await call('EnableRule', key(bus, rule)));
+    },
+    async checkServiceLinkedRole(productName) {
+      const b = await call('CheckServiceLinkedRoleForProduct', { ProductName: productName });
+      const pass = ((b['Data'] ?? {}) as Body)['CheckPass'];
+      return pass === true || pass === 'true';
+    },
+    async createServiceLinkedRole(productName) {
+      return rid(await call('CreateServiceLinkedRoleForProduct', { ProductName: productName }));
     },
   };
 }

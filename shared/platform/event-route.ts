@@ -10,7 +10,9 @@
  *    "<member>@eventbridge.aliyuncs.com"; a missing principal is added with RAM UpdateRole (one
  *    role only, the rest of the document kept). A document that would pass
  *    TRAIL_EVENT_ROUTE_TRUST_MAX_CHARS is refused before any write (TrustPolicyTooLong);
- * 2. member side (the member role's credentials): rule TRAIL_EVENT_ROUTE_RULE on the member's
+ * 2. member side (the member role's credentials): EventBridge's service-linked role for ActionTrail
+ *    events (AliyunServiceRoleForEventBridgeSourceActionTrail), made if CheckServiceLinkedRoleForProduct
+ *    says it is missing; then rule TRAIL_EVENT_ROUTE_RULE on the member's
  *    default bus, with the tamper pattern (the tamper trigger's types and event names) and exactly
  *    one acs.eventbridge target (EventBridge "Event target parameters": RegionId, AccountType
  *    AnotherAccount, AccountId, EventBusName, RAMRoleName, Body ORIGINAL) pointing at the receiving
@@ -38,6 +40,12 @@ export const DEFAULT_TRUST_MAX_CHARS = 6144;
 export const DEFAULT_ROUTE_RULE = 'trail-provisioner-tamper-route';
 /** The Id of the route's one target on the member rule. */
 export const ROUTE_TARGET_ID = 'trail-provisioner-tamper-route';
+/**
+ * The service-linked role EventBridge takes ActionTrail events in with (EventBridge "Service-linked
+ * roles": "EventBridge can automatically create" it; when is not said). Made in each member before
+ * its rule, as Alibaba's own member-setup sample does, so routing never waits on it.
+ */
+export const ACTIONTRAIL_SOURCE_SLR = 'AliyunServiceRoleForEventBridgeSourceActionTrail';
 
 export interface EventRouteConfig {
   /** TRAIL_EVENT_ROUTE_ROLE: the receiver role in the management account (unset: the route step is off). */
@@ -72,7 +80,7 @@ export function loadEventRouteConfig(env: NodeJS.ProcessEnv = process.env): Even
 }
 
 /** Writes the route step may make, by name (as in the reports). */
-export type RouteAction = 'UpdateRole' | 'CreateRule' | 'UpdateRule' | 'PutTargets' | 'DeleteTargets' | 'EnableRule';
+export type RouteAction = 'UpdateRole' | 'CreateServiceLinkedRoleForProduct' | 'CreateRule' | 'UpdateRule' | 'PutTargets' | 'DeleteTargets' | 'EnableRule';
 
 export interface EventRouteOutcome {
   accountId: string;
@@ -267,6 +275,10 @@ export async function ensureMemberEventRoute(accountId: string, deps: EventRoute
     const eb = createEventBridgeClient({ region: deps.region, credentials: deps.memberCredentials, env: deps.env, accountId });
     const pattern = routePattern(deps.eventTypes, deps.eventNames);
     const target = routeTarget(deps.region, receiver, route);
+    if (!(await call('eventbridge:CheckServiceLinkedRoleForProduct', () => eb.checkServiceLinkedRole(ACTIONTRAIL_SOURCE_SLR)))) {
+      out.drift.push('ServiceLinkedRole');
+      await act('CreateServiceLinkedRoleForProduct', () => eb.createServiceLinkedRole(ACTIONTRAIL_SOURCE_SLR));
+    }
     const rule = await call('eventbridge:GetRule', () => eb.getRule('default', route.rule));
     if (!rule) {
       out.drift.push('Rule');
