@@ -151,6 +151,27 @@ describe('no route, no delivery; the sweep repairs', () => {
     expect(baselineOf(B)!.Status).toBe('Enable');
   });
 
+  it('a route naming a role that does not exist gets no delivery; the sweep puts the right target back and the event arrives', async () => {
+    await invokeVending(emu, logger, A, undefined, 'v1', ROUTE_ENV);
+    const target = ruleOf(A)!.targets[0]!;
+    target.ParamList = target.ParamList.map((p) => (p.ResourceKey === 'RAMRoleName' ? { ...p, Value: 'ghost-role' } : p));
+    await settle();
+    let from = emu.world.eventDeliveries.length;
+    await tamperer(A).request('StopLogging', { Name: 'baseline-trail' });
+    await settle();
+    expect(emu.world.eventDeliveries.slice(from)).toEqual([expect.objectContaining({ targetType: 'acs.eventbridge', status: 'Failed', error: expect.stringMatching(/role ghost-role does not exist/) })]);
+    const calls = emu.world.calls.length;
+    const report = (await invokeRemediation(emu, logger, ROUTE_ENV, 'sweep')) as Report;
+    expect(report.eventRoutes?.find((r) => r.accountId === A)).toMatchObject({ status: 'fixed', drift: ['Targets'], done: ['PutTargets'] });
+    expect(writes(calls)).toContain(`${A}:eventbridge:PutTargets`);
+    await settle();
+    from = emu.world.eventDeliveries.length;
+    await tamperer(A).request('StopLogging', { Name: 'baseline-trail' });
+    await settle();
+    const fn = emu.world.eventDeliveries.slice(from).find((d) => d.functionName && d.eventName === 'StopLogging');
+    expect((fn!.result as TamperInvocationResult).outcomes).toEqual([expect.objectContaining({ action: 'restored', accountId: A })]);
+  });
+
   it('a route whose receiver role is gone, does not trust the member, or may not put events: the hop is recorded Failed, the function never runs', async () => {
     await invokeVending(emu, logger, A, undefined, 'v1', ROUTE_ENV);
     await settle();
