@@ -3,12 +3,16 @@
  * the handler starting) to GetTrailStatus IsLogging=true (the function's verify step; it returns
  * right after it). The tamper calls are made with each account's own AccessKey through the SDK
  * clients; the emulator publishes the ActionTrail CloudEvent and delivers it (delay 0, so only
- * the response is measured) to the real tamper handler, which restores the trail over the SDK
+ * the response is measured; a member's event takes its route, made by ensureMemberEventRoute, to
+ * the management account's bus first) to the real tamper handler, which restores the trail over the SDK
  * clients (AssumeRole for members). Kinds rotate stop / delete / weaken; one stream per account
  * (the management account and two members), events of one trail one after another.
  */
 import { createEmulator } from '../emulator/server';
-import { waitForEventDeliveries } from '../emulator/services/eventbridge';
+import { fcTriggerRule, waitForEventDeliveries } from '../emulator/services/eventbridge';
+import { ensureMemberEventRoute } from '../shared/platform/event-route';
+import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
+import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
 import { createHandler, type TamperInvocationResult } from '../functions/tamper';
 import { createCloud } from '../shared/cloud';
 import { staticCredentials } from '../shared/cloud/credentials';
@@ -42,7 +46,10 @@ export async function tamperRestore(events: number, latencyMs: number, log: (lin
         rdRole: 'management',
         accessKeys: [KEY],
         buckets: [{ name: BUCKET, region: REGION, writers: members }],
-        roles: [{ name: 'trail-tamper', trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }],
+        roles: [
+          { name: 'trail-tamper', trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
+          { name: 'trail-event-route', trustedServices: [], trustedAccounts: [], grants: [], policies: ['AliyunEventBridgePutEventsPolicy'] },
+        ],
       },
       ...members.map((id) => ({
         id,
@@ -63,7 +70,13 @@ export async function tamperRestore(events: number, latencyMs: number, log: (lin
     const handler = createHandler({ env, logger: silentLogger });
     emu.registerFunction(MGMT, REGION, 'tamper', (event, ctx) => handler(event, ctx));
     emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/trail-tamper`;
-    emu.world.eventRules.push({ sourceAccounts: '*', eventNames: [...KINDS, 'CreateTrail'], target: { accountId: MGMT, region: REGION, functionName: 'tamper' }, delayMs: 0 });
+    emu.world.eventRules.push(fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } }, delayMs: 0 }));
+    // Each member's route, as vending makes it (here with the member's own key as the member credentials).
+    for (const id of members) {
+      const route = { role: 'trail-event-route', account: MGMT, bus: 'default', rule: 'trail-provisioner-tamper-route', trustMaxChars: 6144 };
+      const r = await ensureMemberEventRoute(id, { route, region: REGION, managementCredentials: staticCredentials(KEY), memberCredentials: staticCredentials(memberKey(id)), eventTypes: DEFAULT_TAMPER_TYPES, eventNames: [...TAMPER_EVENT_NAMES], env });
+      if (r.status !== 'fixed') throw new Error(`member route not made: ${JSON.stringify(r.error)}`);
+    }
     emu.world.faults.latencyMs = latencyMs;
 
     const restoreMs: number[] = [];
@@ -81,7 +94,10 @@ export async function tamperRestore(events: number, latencyMs: number, log: (lin
           else if (kind === 'DeleteTrail') await at.deleteTrail(BASELINE.Name);
           else await at.updateTrail({ ...BASELINE, EventRW: 'Read' });
           // The event of this call (published as the call was answered).
-          const delivery = emu.world.eventDeliveries.slice(from).find((d) => d.sourceAccountId === id && d.eventName === kind);
+          const mine = () => emu.world.eventDeliveries.slice(from).find((d) => d.functionName && d.sourceAccountId === id && d.eventName === kind);
+          // A member's event reaches the function's rule one bus hop later.
+          for (let w = 0; w < 5000 && !mine(); w++) await new Promise((r) => setTimeout(r, 1));
+          const delivery = mine();
           while (delivery && (delivery.status === 'Pending' || delivery.status === 'Running')) await new Promise((r) => setTimeout(r, 1));
           const outcome = (delivery?.result as TamperInvocationResult | undefined)?.outcomes.find((o) => o.eventName === kind);
           if (delivery?.deliveredAt && delivery.finishedAt && outcome?.action === 'restored' && outcome.isLogging) {

@@ -1,6 +1,7 @@
 /**
  * Error bodies in each service's own format (docs/conformance.md, rows *.error-body):
- * - POP RPC (ActionTrail, STS, RAM, Resource Manager): JSON {RequestId, HostId, Code, Message};
+ * - POP RPC (ActionTrail, STS, RAM, Resource Manager, EventBridge): JSON {RequestId, HostId, Code, Message}
+ *   (EventBridge adds Success false);
  * - OSS: XML <Error> with Code, Message, RequestId, HostId (+ per-error elements);
  * - SLS: JSON {errorCode, errorMessage}, the request id only in the x-log-requestid header
  *   (SLS "Error codes" doc, help doc-detail/29013);
@@ -56,6 +57,7 @@ export function formatError(service: ServiceName, err: EmuError, requestId: stri
   return {
     status: err.status,
     headers: { 'content-type': 'application/json;charset=utf-8', ...err.headers },
-    body: JSON.stringify({ RequestId: requestId, HostId: hostId, Code: err.code, Message: err.message }),
+    // EventBridge answers carry Success (false on an error) beside Code (its SDK models' response bodies).
+    body: JSON.stringify({ RequestId: requestId, HostId: hostId, Code: err.code, Message: err.message, ...(service === 'eventbridge' ? { Success: false } : {}) }),
   };
 }

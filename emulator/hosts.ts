@@ -22,6 +22,7 @@ export const POP_VERSIONS: Record<string, ServiceName> = {
   '2015-05-01': 'ram',
   '2022-01-04': 'maxcompute',
   '2023-03-30': 'fc',
+  '2020-04-01': 'eventbridge',
 };
 
 const HOST_RULES: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
@@ -31,6 +32,7 @@ const HOST_RULES: Array<[RegExp, (m: RegExpExecArray) => Route]> = [
   [/^sts\.aliyuncs\.com$/, () => ({ service: 'sts' })],
   [/^resourcemanager\.aliyuncs\.com$/, () => ({ service: 'resourcemanager' })],
   [/^ram\.aliyuncs\.com$/, () => ({ service: 'ram' })],
+  [/^eventbridge-console\.([a-z0-9-]+)\.aliyuncs\.com$/, (m) => ({ service: 'eventbridge', region: m[1] })],
   [/^maxcompute\.([a-z0-9-]+)\.aliyuncs\.com$/, (m) => ({ service: 'maxcompute', region: m[1] })],
   [/^(\d+)\.([a-z0-9-]+)\.fc\.aliyuncs\.com$/, (m) => ({ service: 'fc', accountId: m[1], region: m[2] })],
   [/^([a-z0-9][a-z0-9-]{1,61}[a-z0-9])\.oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com$/, (m) => ({ service: 'oss', bucket: m[1], region: m[2] })],

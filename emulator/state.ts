@@ -76,6 +76,8 @@ export interface EmuRole {
    * ActionTrail checks this when a trail names the role as a write role.
    */
   grants: string[];
+  /** Policies attached to the role by name (e.g. the system policy AliyunEventBridgePutEventsPolicy). */
+  policies?: string[];
 }
 
 /** An OSS object; the body is base64 so snapshots stay plain JSON. */
@@ -257,21 +259,49 @@ export interface CallLogEntry {
   request?: { region: string; method: string; path: string; query: string[]; params: Record<string, string>; bucket?: string; project?: string };
 }
 
+/** One ParamList entry of an EventBridge target (CreateRuleRequestEventTargetsParamList). */
+export interface EmuEventTargetParam {
+  ResourceKey: string;
+  Form: string;
+  Value?: string;
+  Template?: string;
+}
+
+/** An EventBridge event target (CreateRuleRequestEventTargets / GetRuleResponseBodyDataTargets). */
+export interface EmuEventTarget {
+  Id: string;
+  /** acs.fc.function (Endpoint acs:fc:<region>:<account>:functions/<name>) or acs.eventbridge (another bus). */
+  Type: string;
+  Endpoint: string;
+  PushRetryStrategy?: string;
+  ErrorsTolerance?: string;
+  ParamList: EmuEventTargetParam[];
+}
+
 /**
- * An EventBridge rule delivering ActionTrail events to an FC function (emulator/services/eventbridge.ts).
- * `sourceAccounts` other than the target's own account model EventBridge cross-account routing:
- * a rule on each member's bus forwarding to the target account's bus.
+ * An EventBridge rule on a bus of one account and region (emulator/services/eventbridge.ts), as
+ * CreateRule / PutTargets make it, or as an FC EventBridge trigger deploys it (fcTriggerRule()).
  */
 export interface EmuEventRule {
-  /** Accounts whose ActionTrail events the rule receives ("*": every account in the World). */
-  sourceAccounts: string[] | '*';
-  /** CloudEvent types matched (default: any ActionTrail type). */
-  types?: string[];
-  /** data.eventName values matched (default: any). */
-  eventNames?: string[];
-  target: { accountId: string; region: string; functionName: string };
-  /** Delivery delay, ms (default World.eventDelayMs). */
+  accountId: string;
+  region: string;
+  eventBusName: string;
+  ruleName: string;
+  /** The event pattern, a JSON document as sent (FilterPattern). */
+  filterPattern: string;
+  status: 'ENABLE' | 'DISABLE';
+  description?: string;
+  targets: EmuEventTarget[];
+  createdTimestamp?: number;
+  /** Delivery delay of this rule's targets, ms (default World.eventDelayMs). */
   delayMs?: number;
+}
+
+/** A custom event bus (every account has the "default" bus in every region without one). */
+export interface EmuEventBus {
+  accountId: string;
+  region: string;
+  name: string;
 }
 
 export interface EmuEventDelivery {
@@ -279,9 +309,15 @@ export interface EmuEventDelivery {
   type: string;
   eventName: string;
   trailName?: string;
+  /** The account whose ActionTrail event it is (the original sender, also on routed events). */
   sourceAccountId: string;
-  functionName: string;
-  /** Epoch ms: the API call answered (event published), the function invoked, the function done. */
+  /** The rule that matched: "<account>/<bus>/<rule>". */
+  rule?: string;
+  /** acs.fc.function (functionName set) or acs.eventbridge (targetBus set: "<account>/<bus>"). */
+  targetType?: string;
+  functionName?: string;
+  targetBus?: string;
+  /** Epoch ms: the API call answered (event published), the target invoked, the target done. */
   publishedAt: number;
   deliveredAt?: number;
   finishedAt?: number;
@@ -330,8 +366,10 @@ export interface World {
    * signature's region does not match the bucket's). Which comes first is unverified.
    */
   ossWrongRegionAnswer?: 'endpoint' | 'signature';
-  /** EventBridge rules that deliver ActionTrail events to functions. */
+  /** EventBridge rules of every account's buses (emulator/services/eventbridge.ts). */
   eventRules: EmuEventRule[];
+  /** Custom event buses (the default bus of every account and region always exists). */
+  eventBuses: EmuEventBus[];
   /** Every event delivery, in order. */
   eventDeliveries: EmuEventDelivery[];
   /** Default delay between an ActionTrail write call and the event's delivery, ms. */
@@ -355,6 +393,7 @@ export interface SeedFile {
   /** See World.ossWrongRegionAnswer (default 'endpoint'). */
   ossWrongRegionAnswer?: 'endpoint' | 'signature';
   eventRules?: EmuEventRule[];
+  eventBuses?: EmuEventBus[];
   eventDelayMs?: number;
 }
 
@@ -374,6 +413,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     actiontrailIsShadowTrail: seed.actiontrailIsShadowTrail,
     ossWrongRegionAnswer: seed.ossWrongRegionAnswer,
     eventRules: [...(seed.eventRules ?? [])],
+    eventBuses: [...(seed.eventBuses ?? [])],
     eventDeliveries: [],
     eventDelayMs: seed.eventDelayMs ?? 0,
   };
@@ -433,6 +473,7 @@ export function snapshot(world: World): SeedFile {
     functions: world.functions.map(({ handler: _h, ...f }) => f),
     faults: world.faults,
     eventRules: world.eventRules,
+    eventBuses: world.eventBuses,
     eventDelayMs: world.eventDelayMs,
     rateLimits: [...world.rateLimits],
   };

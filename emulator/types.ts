@@ -8,7 +8,7 @@
  */
 import type { World } from './state';
 
-export type ServiceName = 'actiontrail' | 'oss' | 'sls' | 'maxcompute' | 'sts' | 'resourcemanager' | 'ram' | 'fc';
+export type ServiceName = 'actiontrail' | 'oss' | 'sls' | 'maxcompute' | 'sts' | 'resourcemanager' | 'ram' | 'fc' | 'eventbridge';
 
 /** Who signed the request, after signature verification. */
 export interface Caller {

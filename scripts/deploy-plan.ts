@@ -25,6 +25,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import { loadConfig, type Config } from '../shared/platform/config';
 import { cisChecksEnabled, loadTamperConfig } from '../shared/platform/tamper-config';
+import { loadEventRouteConfig, type EventRouteConfig } from '../shared/platform/event-route';
 import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
 import { ACCOUNT_VENDED_TYPE, RD_ACCOUNT_CREATED_EVENTS, RD_API_CALL_TYPES } from '../functions/vending/event';
 
@@ -250,6 +251,9 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
     s.push({ Effect: 'Allow', Action: ['oss:GetBucketAcl', 'oss:GetBucketPolicy'], Resource: ['acs:oss:*:*:*'] });
     s.push({ Effect: 'Allow', Action: ['log:GetLogStore'], Resource: ['acs:log:*:*:project/*/logstore/*'] });
   }
+  // The member event route of the tamper response (TRAIL_EVENT_ROUTE_ROLE): the receiver role only, read and its trust policy extended.
+  const route = loadEventRouteConfig(env);
+  if (route) s.push({ Effect: 'Allow', Action: ['ram:GetRole', 'ram:UpdateRole'], Resource: [roleArn(route.role)] });
   if (config.auditOss) s.push({ Effect: 'Allow', Action: ['oss:PutObject'], Resource: [`acs:oss:*:*:${config.auditOss.bucket}/${config.auditOss.prefix ? `${config.auditOss.prefix}/` : ''}*`] });
   if (config.reportOss) {
     // The HTTP API only reads the reports (GET /reports/latest, the console); remediation writes them.
@@ -269,9 +273,38 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
   return { Version: '1', Statement: s };
 }
 
-/** The policy of the member role: everything ensureTrail does in a member account. */
-export function memberPolicy(writeRoles: string[]): PolicyDoc {
-  return { Version: '1', Statement: trailStatements(writeRoles) };
+/** EventBridge actions the member event route needs on its one rule (shared/platform/event-route.ts). */
+export const EVENT_ROUTE_ACTIONS = ['eventbridge:GetRule', 'eventbridge:CreateRule', 'eventbridge:UpdateRule', 'eventbridge:PutTargets', 'eventbridge:DeleteTargets', 'eventbridge:EnableRule'];
+
+/** loadEventRouteConfig, undefined when the environment is refused (loadConfig's own check reports it). */
+function loadEventRouteConfigSafe(env: NodeJS.ProcessEnv): EventRouteConfig | undefined {
+  try {
+    return loadEventRouteConfig(env);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The member event route any function of the template is configured with (they share one). */
+export function eventRouteOf(t: Template): EventRouteConfig | undefined {
+  for (const [, props] of functionsOf(t)) {
+    const route = loadEventRouteConfig((props['environmentVariables'] ?? {}) as NodeJS.ProcessEnv);
+    if (route) return route;
+  }
+  return undefined;
+}
+
+/** The policy of the member role: everything ensureTrail does in a member account, and the member event route's rule. */
+export function memberPolicy(writeRoles: string[], route?: EventRouteConfig): PolicyDoc {
+  const s = trailStatements(writeRoles);
+  // The rule on the member's default bus (RuleARN acs:eventbridge:<region>:<account>:eventbus/default/rule/<name>).
+  if (route) {
+    s.push({ Effect: 'Allow', Action: EVENT_ROUTE_ACTIONS, Resource: [`acs:eventbridge:*:*:eventbus/default/rule/${route.rule}`] });
+    // EventBridge's service-linked role for ActionTrail events (CreateServiceLinkedRoleForProduct documents no RAM action of its own;
+    // a service-linked role is made with the caller's ram:CreateServiceLinkedRole for that service, as for ActionTrail's).
+    s.push({ Effect: 'Allow', Action: ['ram:CreateServiceLinkedRole'], Resource: ['*'], Condition: { StringEquals: { 'ram:ServiceName': 'source-actiontrail.eventbridge.aliyuncs.com' } } });
+  }
+  return { Version: '1', Statement: s };
 }
 
 /** Every generated policy: policies/<resource>.json for each function, and member-role.json. */
@@ -279,7 +312,7 @@ export function generatePolicies(t: Template): Record<string, PolicyDoc> {
   const writeRoles = writeRolesOf(t);
   const out: Record<string, PolicyDoc> = {};
   for (const [name, props] of functionsOf(t)) out[name] = functionPolicy(name, props, writeRoles);
-  out['member-role'] = memberPolicy(writeRoles);
+  out['member-role'] = memberPolicy(writeRoles, eventRouteOf(t));
   return out;
 }
 
@@ -361,6 +394,17 @@ export function checkDeployment(t: Template, policyDir = path.join(ROOT, 'polici
           `(devsapp/fc3 src/subCommands/deploy/impl/trigger.ts, run()); after changing one, deploy it by name: npx s ${name} deploy --trigger <name>.`,
       );
     }
+  }
+  // The member event routes deliver to one bus; the tamper trigger must listen there, and every function that makes routes must agree.
+  const routes = fns.map(([name, props]) => [name, loadEventRouteConfigSafe((props['environmentVariables'] ?? {}) as NodeJS.ProcessEnv)] as const).filter(([, r]) => r);
+  const route = routes[0]?.[1];
+  if (route) {
+    for (const [name, r] of routes) if (JSON.stringify(r) !== JSON.stringify(route)) cross.push(`${name}: its TRAIL_EVENT_ROUTE_* settings differ from ${routes[0]![0]}'s (every function that makes member event routes must make the same route)`);
+    const tamper = fns.find(([n]) => n === 'tamper')?.[1];
+    const trigger = (tamper?.['triggers'] ?? []).find((tr: Props) => tr['triggerType'] === 'eventbridge');
+    const bus = trigger?.['sourceArn'] ? /:eventbus\/([^/]+)/.exec(String(trigger['sourceArn']))?.[1] : 'default';
+    if (!trigger) cross.push(`tamper: no EventBridge trigger, but TRAIL_EVENT_ROUTE_ROLE routes the members' tamper events to bus ${route.bus}`);
+    else if (bus !== route.bus) cross.push(`tamper/${String(trigger['triggerName'])}: listens on the ${bus} bus, but the member event routes deliver to ${route.bus} (TRAIL_EVENT_ROUTE_BUS)`);
   }
   let policies: Record<string, PolicyDoc> = {};
   const diffs: Record<string, string> = {};

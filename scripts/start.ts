@@ -7,12 +7,15 @@
  * 3. provisions an example spec through that API, end to end (validate → preflight →
  *    CreateTrail → StartLogging → verify), then shows the trail, a bad spec, and a weakening the
  *    demo guardrail policy (examples/guardrails/policy.json) refuses with no write;
- * 4. runs the account-vending trigger for a member account (STS AssumeRole) and the
- *    compliance timer over the whole Resource Directory;
- * 5. wires the tamper loop: every account's ActionTrail write calls reach the tamper function
- *    through an EventBridge rule (delivered after --event-delay-ms, default 1000), then stops a
- *    member's baseline trail with an independent client (@alicloud/pop-core, the member's own
- *    AccessKey) and shows it restored, with the webhook notifications a loopback receiver got;
+ * 4. runs the account-vending trigger for a member account (STS AssumeRole; it also creates the
+ *    member's event route: a rule on its default bus routing trail writes to the management
+ *    account's bus, and the member in the receiver role's trust policy) and the compliance timer
+ *    over the whole Resource Directory (which checks and makes the other members' routes);
+ * 5. wires the tamper loop: the tamper trigger's rule on the management account's default bus
+ *    (as s.yaml deploys it); a member's ActionTrail write calls reach it over the member's route
+ *    (each hop delivered after --event-delay-ms, default 1000), then stops a member's baseline
+ *    trail with an independent client (@alicloud/pop-core, the member's own AccessKey) and shows
+ *    it restored, with the webhook notifications a loopback receiver got;
  * 6. keeps serving, printing curl commands, until Ctrl-C (`--once` exits after step 5).
  *
  * With real credentials you do not need this: deploy with `s deploy` (docs/deploy.md).
@@ -34,6 +37,9 @@ import { createHandler as createVendingHandler } from '../functions/vending';
 import { createHandler as createRemediationHandler } from '../functions/remediation';
 import { createHandler as createTamperHandler, type TamperInvocationResult } from '../functions/tamper';
 import { createWebhookReceiver } from '../emulator/webhook';
+import { fcTriggerRule } from '../emulator/services/eventbridge';
+import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
+import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
 import RPCClient from '@alicloud/pop-core';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -54,10 +60,15 @@ async function main(): Promise<void> {
   const region = seed.defaultRegion ?? 'cn-hangzhou';
 
   // The tamper function's own role (FC runs it with this role's credentials).
-  mgmt.roles = [...(mgmt.roles ?? []), { name: 'trail-tamper', trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }];
+  mgmt.roles = [
+    ...(mgmt.roles ?? []),
+    { name: 'trail-tamper', trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
+    // The receiver role of the member event routes (policies/trust-event-route.json): vending and the sweep add each member to its trust.
+    { name: 'trail-event-route', trustedServices: [], trustedAccounts: [], grants: [], policies: ['AliyunEventBridgePutEventsPolicy'] },
+  ];
   const emu = await createEmulator({ seed });
   const hook = await createWebhookReceiver();
-  say(`▶ cloud emulator on ${emu.url} (ActionTrail, OSS, SLS, MaxCompute, STS, RAM, Resource Manager, FC; signatures verified)`);
+  say(`▶ cloud emulator on ${emu.url} (ActionTrail, OSS, SLS, MaxCompute, STS, RAM, Resource Manager, FC, EventBridge; signatures verified)`);
 
   const token = `demo-${randomBytes(12).toString('hex')}`;
   const baseline = [{ Name: 'baseline-trail', OssBucketName: 'audit-log-demo', OssKeyPrefix: `member-audit`, EventRW: 'All' }];
@@ -76,6 +87,9 @@ async function main(): Promise<void> {
     TRAIL_WEBHOOK_URL: hook.url,
     // Remediation reports (report.json/html/csv) land here; the console's compliance view reads them.
     TRAIL_REPORT_OSS: 'oss://audit-log-demo/compliance-reports',
+    // The member event routes of the tamper response (vending makes them, the sweep checks them).
+    TRAIL_EVENT_ROUTE_ROLE: 'trail-event-route',
+    TRAIL_EVENT_ROUTE_ACCOUNT: mgmt.id,
   };
   const credentials = staticCredentials(mgmt.accessKeys![0]!);
   const logger = values.quiet ? silentLogger : createLogger({}, { write: (line) => process.stderr.write(line + '\n') });
@@ -136,6 +150,7 @@ async function main(): Promise<void> {
   say(`\n② account vending event for member ${member.id}`);
   const vended = await createVendingHandler({ env, credentials, logger })(Buffer.from(JSON.stringify(vendingEvent)), { ...context, requestId: 'vending-demo' });
   for (const r of vended) for (const o of r.outcomes) say(`  ${r.accountId} ${o.name}: ${o.ok ? `ok (${o.result?.done.join(' → ') || 'no change'})` : `${o.error?.Code}: ${o.error?.Message}`}`);
+  for (const r of vended) if (r.eventRoute) say(`  ${r.accountId} event route → tamper function: ${r.eventRoute.status}${r.eventRoute.done.length ? ` (${r.eventRoute.done.join(' → ')})` : ''}${r.eventRoute.error ? ` ${r.eventRoute.error.Code}: ${r.eventRoute.error.Message}` : ''}`);
 
   // 3. Compliance timer over the Resource Directory (stop one trail first, so there is work to do).
   const stopped = emu.world.accounts.get(member.id)!.trails.find((t) => t.Name === 'vended-trail');
@@ -144,20 +159,16 @@ async function main(): Promise<void> {
   const report = await remediation(Buffer.from(JSON.stringify({ triggerTime: new Date().toISOString(), triggerName: 'compliance-sweep', payload: '{}' })), { ...context, requestId: 'timer-demo' });
   say(formatReport(report).replace(/^/gm, '  '));
 
-  // 4. The tamper loop: ActionTrail events of every account → EventBridge rule → tamper function.
+  // 4. The tamper loop: the tamper trigger's rule on the management account's bus; members' events arrive over their routes.
   const tamper = createTamperHandler({ env, logger });
   emu.registerFunction(mgmt.id, region, 'tamper', (event, ctx) => tamper(event, ctx));
   emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${mgmt.id}:role/trail-tamper`;
   const delayMs = Number(values['event-delay-ms']);
-  emu.world.eventRules.push({
-    sourceAccounts: '*',
-    eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail', 'PutDataEventSelector', 'DeleteDataEventSelector'],
-    target: { accountId: mgmt.id, region, functionName: 'tamper' },
-    delayMs: Number.isFinite(delayMs) && delayMs >= 0 ? delayMs : 1000,
-  });
+  emu.world.eventDelayMs = Number.isFinite(delayMs) && delayMs >= 0 ? delayMs : 1000;
+  emu.world.eventRules.push(fcTriggerRule({ accountId: mgmt.id, region, functionName: 'tamper', filterPattern: { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } } }));
   const memberKey = member.accessKeys![0]!;
   const pop = new RPCClient({ endpoint: emu.url, apiVersion: '2020-07-06', ...memberKey });
-  say(`\n④ tamper loop: ActionTrail events of every account → EventBridge rule → tamper function (delivery delay ${delayMs} ms)`);
+  say(`\n④ tamper loop: member's default bus → its route rule → management account's bus → tamper trigger's rule → tamper function (delay ${emu.world.eventDelayMs} ms per hop)`);
   const hooked = hook.deliveries.length;
   const stoppedAt = Date.now();
   await pop.request('StopLogging', { Name: 'baseline-trail' });
@@ -171,7 +182,10 @@ async function main(): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const delivery = emu.world.eventDeliveries.find((d) => d.eventName === 'StopLogging' && d.sourceAccountId === member.id);
+  const hops = emu.world.eventDeliveries.filter((d) => d.eventName === 'StopLogging' && d.sourceAccountId === member.id);
+  const delivery = hops.find((d) => d.functionName);
+  const routed = hops.find((d) => d.targetType === 'acs.eventbridge');
+  if (routed) say(`  routed by ${routed.rule} to bus ${routed.targetBus}: ${routed.status}${routed.error ? ` (${routed.error})` : ''}`);
   while (delivery && (delivery.status === 'Pending' || delivery.status === 'Running')) await new Promise((r) => setTimeout(r, 20));
   for (const o of (delivery?.result as TamperInvocationResult | undefined)?.outcomes ?? []) {
     say(`  tamper function: ${o.eventName} on ${o.trail} in ${o.accountId} → ${o.action}${o.done?.length ? ` (${o.done.join(' → ')}; IsLogging=${o.isLogging})` : ''}${o.reason ? ` — ${o.reason}` : ''}`);

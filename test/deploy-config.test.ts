@@ -313,7 +313,8 @@ describe('s.yaml as rendered by `s preview`', () => {
     // A template whose worker is not the function itself, sharing a role, and with an RD pattern the parser refuses.
     const bad = RAW.replace('TRAIL_WORKER_FUNCTION: ${vars.prefix}-remediation', 'TRAIL_WORKER_FUNCTION: trail-remediation')
       .replace('role: ${vars.roles.selfservice}', 'role: ${vars.roles.vending}')
-      .replace('"type":["actiontrail:ActionTrail:ApiCall","actiontrail:ActionTrail:ConsoleOperation"]', '"type":["resourcemanager:Account:Created"]');
+      .replace('"type":["actiontrail:ActionTrail:ApiCall","actiontrail:ActionTrail:ConsoleOperation"]', '"type":["resourcemanager:Account:Created"]')
+      .replace("eventRouteBus: ${env('TRAIL_EVENT_ROUTE_BUS', 'default')}", 'eventRouteBus: audit-bus');
     const badFile = path.join(ROOT, `s.check-${process.pid}.yaml`);
     writeFileSync(badFile, bad);
     try {
@@ -324,6 +325,7 @@ describe('s.yaml as rendered by `s preview`', () => {
       expect(out).toMatch(/selfservice: role .*trail-provisioner-vending is not vars\.roles\.selfservice/);
       expect(out).toMatch(/selfservice: shares its role/);
       expect(out).toMatch(/vending\/rd-account-created: event types \["resourcemanager:Account:Created"\] are not ones functions\/vending\/event\.ts accepts/);
+      expect(out).toMatch(/tamper\/actiontrail-trail-writes: listens on the default bus, but the member event routes deliver to audit-bus/);
       expect(out).toMatch(/deploy:check FAILED/);
     } finally {
       rmSync(badFile, { force: true });
@@ -363,6 +365,10 @@ describe('trust policies', () => {
 
   it('lets ActionTrail assume the delivery write roles', () => {
     expect(principalOf(load('trust-actiontrail.json'))).toEqual({ Service: ['actiontrail.aliyuncs.com'] });
+  });
+
+  it("lets members' EventBridge assume the receiver role of the member event route (one member named; the code adds the others)", () => {
+    expect(principalOf(load('trust-event-route.json'))).toEqual({ Service: ['MEMBER_ACCOUNT_ID@eventbridge.aliyuncs.com'] });
   });
 
   it('lets the management account assume the member-account role', () => {

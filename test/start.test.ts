@@ -24,6 +24,10 @@ it('npm start provisions, vends and remediates on the emulator, then exits with 
   expect(stdout).toMatch(/2000000000000001 vended-trail: ok \(CreateTrail → StartLogging\)/);
   expect(stdout).toMatch(/fixed 3, failed 0/);
   // The tamper loop: an independent client's StopLogging is undone within 10 s, and notified.
+  // The member's route was made by vending (and the other member's by the sweep), and the event took it.
+  expect(stdout).toMatch(/2000000000000001 event route → tamper function: fixed \(UpdateRole → CreateServiceLinkedRoleForProduct → CreateRule\)/);
+  expect(stdout).toMatch(/EVENT ROUTE 2000000000000002: .*→ CreateRule/);
+  expect(stdout).toMatch(/routed by 2000000000000001\/default\/trail-provisioner-tamper-route to bus 1000000000000001\/default: Succeeded/);
   expect(stdout).toMatch(/StopLogging on baseline-trail in 2000000000000001 → restored \(StartLogging; IsLogging=true\)/);
   const ms = Number(/IsLogging=true again (\d+) ms after the StopLogging/.exec(stdout)?.[1]);
   expect(ms).toBeLessThan(10_000);

@@ -161,12 +161,16 @@ describe('STS AssumeRole and GetCallerIdentity', () => {
 
 describe('RAM GetRole', () => {
   it('returns the ARN and trusted services of a role in the caller account', async () => {
-    expect(await ram(key(MEMBER_A)).getRole('actiontrail-writer')).toEqual({
+    const writer = await ram(key(MEMBER_A)).getRole('actiontrail-writer');
+    expect(writer).toEqual({
       arn: `acs:ram::${MEMBER_A}:role/actiontrail-writer`,
       trustedServices: ['actiontrail.aliyuncs.com'],
+      trustPolicy: expect.any(String),
     });
+    // The trust policy document as RAM stores it (what the member event route extends).
+    expect(JSON.parse(writer!.trustPolicy).Statement[0].Principal.Service).toEqual(['actiontrail.aliyuncs.com']);
     // Names compare case-insensitively, and the ARN is lower-case, as RAM does.
-    expect(await ram(key(MEMBER_A)).getRole(RD_ROLE.toUpperCase())).toEqual({ arn: `acs:ram::${MEMBER_A}:role/${RD_ROLE.toLowerCase()}`, trustedServices: [] });
+    expect(await ram(key(MEMBER_A)).getRole(RD_ROLE.toUpperCase())).toMatchObject({ arn: `acs:ram::${MEMBER_A}:role/${RD_ROLE.toLowerCase()}`, trustedServices: [] });
   });
 
   it('gives undefined for a role that does not exist', async () => {

@@ -3,13 +3,13 @@
  * PutDataEventSelector / DeleteDataEventSelector (signed with the account's own keys) → the
  * emulator publishes the ActionTrail CloudEvent → the EventBridge rule delivers it to the tamper
  * function → the function puts the baseline's selectors back over the SDK clients, reads them back
- * (GetDataEventSelector) and verifies the trail logs. Kept apart from test/tamper.test.ts (whose
- * event routing set-up another branch is reworking); the wiring here is the same.
+ * (GetDataEventSelector) and verifies the trail logs. A member's event takes the route our code
+ * made in it (member bus → management bus → the tamper trigger's rule), as in test/tamper.test.ts.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import RPCClient from '@alicloud/pop-core';
 import type { Emulator } from '../emulator/server';
-import { waitForEventDeliveries } from '../emulator/services/eventbridge';
+import { fcTriggerRule, waitForEventDeliveries } from '../emulator/services/eventbridge';
 import { createWebhookReceiver, type WebhookReceiver } from '../emulator/webhook';
 import { createHandler, type TamperInvocationResult } from '../functions/tamper';
 import { toTamperEvent } from '../functions/tamper/event';
@@ -19,6 +19,9 @@ import { silentLogger } from '../shared/platform/log';
 import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
 import { TAMPER_EVENT_NAMES, type TamperOutcome } from '../shared/triggers/tamper';
 import type { DataEventSelector, TrailSpec } from '../shared/core/spec';
+import { ensureMemberEventRoute, loadEventRouteConfig } from '../shared/platform/event-route';
+import { assumeRoleCredentials, memberRoleArn } from '../shared/platform/accounts';
+import { staticCredentials } from '../shared/cloud/credentials';
 import { MEMBER_A, MGMT, REGION, baseSeed, cloudFor, emuEnv, keyFor, startWorld } from './helpers/world';
 
 const SELECTORS: DataEventSelector[] = [{ ServiceName: 'Oss', ReadWriteType: 'All', EventName: { Equals: ['GetObject', 'PutObject', 'DeleteObject'] } }];
@@ -28,6 +31,7 @@ const BASELINE: TrailSpec[] = [
   { Name: 'plain-trail', OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'plain-prefix', EventRW: 'All' },
 ];
 const FN_ROLE = 'trail-tamper-fn';
+const RECEIVER = 'trail-event-route';
 const WEAK = JSON.stringify([{ ServiceName: 'Oss', ReadWriteType: 'Read' }]);
 
 let emu: Emulator;
@@ -37,8 +41,29 @@ function seed() {
   const s = baseSeed();
   const mgmt = s.accounts.find((a) => a.id === MGMT)!;
   mgmt.buckets = [{ name: `audit-${MGMT}`, region: REGION, writers: [MEMBER_A] }];
-  mgmt.roles = [...(mgmt.roles ?? []), { name: FN_ROLE, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }];
+  mgmt.roles = [
+    ...(mgmt.roles ?? []),
+    { name: FN_ROLE, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
+    // The receiver role of the member event route (policies/trust-event-route.json).
+    { name: RECEIVER, trustedServices: [], trustedAccounts: [], grants: [], policies: ['AliyunEventBridgePutEventsPolicy'] },
+  ];
   return s;
+}
+
+/** The member's event route, made by our code over the wire (as vending and the sweep make it). */
+async function routeMember(account: string) {
+  const env = { ...emuEnv(emu), TRAIL_EVENT_ROUTE_ROLE: RECEIVER, TRAIL_EVENT_ROUTE_ACCOUNT: MGMT };
+  const base = staticCredentials(keyFor(MGMT));
+  const out = await ensureMemberEventRoute(account, {
+    route: loadEventRouteConfig(env),
+    region: REGION,
+    managementCredentials: base,
+    memberCredentials: assumeRoleCredentials({ region: REGION, credentials: base, env }, memberRoleArn(account), { sessionName: 'trail-vending' }),
+    eventTypes: DEFAULT_TAMPER_TYPES,
+    eventNames: [...TAMPER_EVENT_NAMES],
+    env,
+  });
+  expect(out.status).toBe('fixed');
 }
 
 /** The tamper function (with its role) and the deployed rule's event names (s.yaml), routing every account's events to it. */
@@ -49,8 +74,10 @@ function wire(env: NodeJS.ProcessEnv = {}) {
   });
   emu.registerFunction(MGMT, REGION, 'tamper', (event, ctx) => handler(event, ctx));
   emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/${FN_ROLE}`;
-  const rule = { sourceAccounts: '*' as const, eventNames: [...TAMPER_EVENT_NAMES], target: { accountId: MGMT, region: REGION, functionName: 'tamper' } };
-  emu.world.eventRules.splice(0, emu.world.eventRules.length, rule);
+  // The rule the tamper trigger deploys on the management account's default bus (s.yaml's pattern).
+  const rules = emu.world.eventRules;
+  const pattern = { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } };
+  rules.splice(0, rules.length, ...rules.filter((r) => r.accountId !== MGMT), fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: pattern }));
 }
 
 /** Waits until every delivery (and the events of the restores) has finished; the outcomes from `from` on. */
@@ -63,7 +90,10 @@ async function outcomes(from: number): Promise<TamperOutcome[]> {
   }
   const failed = emu.world.eventDeliveries.slice(from).filter((d) => d.status === 'Failed');
   expect(failed.map((d) => d.error)).toEqual([]);
-  return emu.world.eventDeliveries.slice(from).flatMap((d) => (d.result as TamperInvocationResult).outcomes);
+  return emu.world.eventDeliveries
+    .slice(from)
+    .filter((d) => d.functionName)
+    .flatMap((d) => (d.result as TamperInvocationResult).outcomes);
 }
 
 /** An independent client: @alicloud/pop-core with the account's own AccessKey (not the product's client). */
@@ -89,6 +119,7 @@ beforeEach(async () => {
   emu = await startWorld(seed());
   const guard = { policy: DEFAULT_POLICY, baseline: BASELINE, caller: { kind: 'cli' as const, name: 'test-setup' } };
   for (const acct of [MGMT, MEMBER_A]) for (const spec of BASELINE) await ensureTrail(spec, cloudFor(emu, acct), { guard });
+  await routeMember(MEMBER_A);
   hook.deliveries.splice(0);
 });
 afterEach(async () => {

@@ -1,12 +1,13 @@
 /**
  * Tamper response through the real event path: a signed ActionTrail write call made with an
- * account's own keys → the emulator publishes the ActionTrail CloudEvent → the EventBridge rule
- * delivers it to the tamper function (the FC handler, run in-process with its FC context and
+ * account's own keys → the emulator publishes the ActionTrail CloudEvent on that account's default
+ * bus → (a member: the route rule our code created there sends it to the management account's bus,
+ * through the receiver role) → the tamper trigger's rule delivers it to the tamper function (the FC handler, run in-process with its FC context and
  * role credentials) → the function restores the trail over the SDK clients and verifies it.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/server';
-import { waitForEventDeliveries } from '../emulator/services/eventbridge';
+import { fcTriggerRule, waitForEventDeliveries } from '../emulator/services/eventbridge';
 import { createWebhookReceiver, type WebhookReceiver } from '../emulator/webhook';
 import { createHandler, type TamperInvocationResult } from '../functions/tamper';
 import { toTamperEvent } from '../functions/tamper/event';
@@ -14,11 +15,17 @@ import { ensureTrail } from '../shared/core/provisioner';
 import { DEFAULT_POLICY } from '../shared/core/guardrails';
 import { silentLogger } from '../shared/platform/log';
 import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
-import { ownCause, type TamperOutcome } from '../shared/triggers/tamper';
-import { MEMBER_A, MGMT, REGION, baseSeed, cloudFor, emuEnv, startWorld } from './helpers/world';
+import { TAMPER_EVENT_NAMES, ownCause, type TamperOutcome } from '../shared/triggers/tamper';
+import { ensureMemberEventRoute, loadEventRouteConfig } from '../shared/platform/event-route';
+import { assumeRoleCredentials, memberRoleArn } from '../shared/platform/accounts';
+import { staticCredentials as staticCreds } from '../shared/cloud/credentials';
+import { MEMBER_A, MGMT, REGION, baseSeed, cloudFor, emuEnv, keyFor, startWorld } from './helpers/world';
 
 const BASELINE = [{ Name: 'baseline-trail', OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'baseline-prefix', EventRW: 'All' as const }];
 const FN_ROLE = 'trail-tamper-fn';
+const RECEIVER = 'trail-event-route';
+/** The tamper trigger's pattern, as s.yaml deploys it. */
+const TRIGGER_PATTERN = { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } };
 
 let emu: Emulator;
 let hook: WebhookReceiver;
@@ -27,8 +34,29 @@ function seed() {
   const s = baseSeed();
   const mgmt = s.accounts.find((a) => a.id === MGMT)!;
   mgmt.buckets = [{ name: `audit-${MGMT}`, region: REGION, writers: [MEMBER_A] }];
-  mgmt.roles = [...(mgmt.roles ?? []), { name: FN_ROLE, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }];
+  mgmt.roles = [
+    ...(mgmt.roles ?? []),
+    { name: FN_ROLE, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
+    // The receiver role of the member event route (policies/trust-event-route.json, AliyunEventBridgePutEventsPolicy).
+    { name: RECEIVER, trustedServices: [], trustedAccounts: [], grants: [], policies: ['AliyunEventBridgePutEventsPolicy'] },
+  ];
   return s;
+}
+
+/** The member's route, made by our code over the wire (what vending and the sweep call). */
+async function routeMember(account: string) {
+  const env = { ...emuEnv(emu), TRAIL_EVENT_ROUTE_ROLE: RECEIVER, TRAIL_EVENT_ROUTE_ACCOUNT: MGMT };
+  const base = staticCreds(keyFor(MGMT));
+  const out = await ensureMemberEventRoute(account, {
+    route: loadEventRouteConfig(env),
+    region: REGION,
+    managementCredentials: base,
+    memberCredentials: assumeRoleCredentials({ region: REGION, credentials: base, env }, memberRoleArn(account), { sessionName: 'trail-vending' }),
+    eventTypes: DEFAULT_TAMPER_TYPES,
+    eventNames: [...TAMPER_EVENT_NAMES],
+    env,
+  });
+  expect(out.status).toBe('fixed');
 }
 
 /** Registers the tamper function (with its role) and the rule that routes every account's ActionTrail events to it. */
@@ -39,9 +67,9 @@ function wire(env: NodeJS.ProcessEnv = {}) {
   });
   emu.registerFunction(MGMT, REGION, 'tamper', (event, ctx) => handler(event, ctx));
   emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/${FN_ROLE}`;
-  // The deployed rule's pattern: the trail write calls that can tamper (docs/deploy.md).
-  const rule = { sourceAccounts: '*' as const, eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'CreateTrail'], target: { accountId: MGMT, region: REGION, functionName: 'tamper' } };
-  emu.world.eventRules.splice(0, emu.world.eventRules.length, rule);
+  // The rule the tamper trigger deploys on the management account's default bus (s.yaml's pattern).
+  const rules = emu.world.eventRules;
+  rules.splice(0, rules.length, ...rules.filter((r) => r.accountId !== MGMT), fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: TRIGGER_PATTERN }));
 }
 
 /** Waits for every delivery and returns the tamper outcomes of deliveries from `from` on. */
@@ -55,7 +83,10 @@ async function outcomes(from: number): Promise<TamperOutcome[]> {
   }
   const failed = emu.world.eventDeliveries.slice(from).filter((d) => d.status === 'Failed');
   expect(failed.map((d) => d.error)).toEqual([]);
-  return emu.world.eventDeliveries.slice(from).flatMap((d) => (d.result as TamperInvocationResult).outcomes);
+  return emu.world.eventDeliveries
+    .slice(from)
+    .filter((d) => d.functionName)
+    .flatMap((d) => (d.result as TamperInvocationResult).outcomes);
 }
 
 function trailOf(account: string) {
@@ -75,6 +106,7 @@ beforeEach(async () => {
   // (as the baseline's own spec: the guardrails let it deliver to the central bucket of another account)
   const guard = { policy: DEFAULT_POLICY, baseline: BASELINE, caller: { kind: 'cli' as const, name: 'test-setup' } };
   for (const acct of [MGMT, MEMBER_A]) await ensureTrail(BASELINE[0], cloudFor(emu, acct), { guard });
+  await routeMember(MEMBER_A);
   hook.deliveries.splice(0);
 });
 afterEach(async () => {

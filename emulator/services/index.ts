@@ -7,6 +7,7 @@ import { stsService } from './sts';
 import { resourcemanagerService } from './resourcemanager';
 import { ramService } from './ram';
 import { fcService } from './fc';
+import { eventbridgeService } from './eventbridge';
 
 export const SERVICES: Record<ServiceName, ServiceHandler> = {
   actiontrail: actiontrailService,
@@ -17,4 +18,5 @@ export const SERVICES: Record<ServiceName, ServiceHandler> = {
   resourcemanager: resourcemanagerService,
   ram: ramService,
   fc: fcService,
+  eventbridge: eventbridgeService,
 };

@@ -7,10 +7,17 @@
  *   Principal.RAM the trusted accounts ("acs:ram::<id>:root"). Missing role → 404
  *   EntityNotExist.Role; missing RoleName → 400 MissingRoleName.
  *
+ * - UpdateRole(RoleName, NewAssumeRolePolicyDocument) replaces the trust policy (RAM 2015-05-01
+ *   UpdateRoleRequest model: NewAssumeRolePolicyDocument, NewDescription, NewMaxSessionDuration)
+ *   and answers the role as GetRole does. The emulator keeps what it models of the document (the
+ *   Service and RAM principals of Allow sts:AssumeRole statements). A document that is not a JSON
+ *   policy → 400 MalformedPolicyDocument (code unverified). RAM documents no length limit for a
+ *   trust policy (limits page: custom policies 6,144 characters), so none is enforced here.
+ *
  * Role ids are stable digests of account and name (real ids are opaque 19-digit numbers).
  */
 import { createHash } from 'node:crypto';
-import { roleArn, type EmuRole, type World } from '../state';
+import { roleArn, type EmuAccount, type EmuRole, type World } from '../state';
 import { EmuError, type EmuRequest, type EmuResponse, type ServiceHandler } from '../types';
 
 const JSON_HEADERS = { 'content-type': 'application/json;charset=utf-8' };
@@ -49,12 +56,16 @@ function createDate(role: EmuRole): string {
   return t;
 }
 
-function getRole(req: EmuRequest, world: World): EmuResponse {
+function callersRole(req: EmuRequest, world: World): { account: EmuAccount; role: EmuRole } {
   const name = req.params['RoleName'];
   if (!name) throw new EmuError(400, 'MissingRoleName', 'RoleName is mandatory for this action.');
   const account = world.accounts.get(req.caller.accountId);
   const role = account?.roles.find((r) => r.name.toLowerCase() === name.toLowerCase());
   if (!account || !role) throw new EmuError(404, 'EntityNotExist.Role', `The role not exists: ${name}.`);
+  return { account, role };
+}
+
+function roleAnswer(req: EmuRequest, account: EmuAccount, role: EmuRole): EmuResponse {
   const date = createDate(role);
   const body = {
     RequestId: req.requestId,
@@ -72,10 +83,51 @@ function getRole(req: EmuRequest, world: World): EmuResponse {
   return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(body) };
 }
 
+function getRole(req: EmuRequest, world: World): EmuResponse {
+  const { account, role } = callersRole(req, world);
+  return roleAnswer(req, account, role);
+}
+
+interface TrustStatement {
+  Effect?: unknown;
+  Action?: unknown;
+  Principal?: { Service?: unknown; RAM?: unknown };
+}
+
+function updateRole(req: EmuRequest, world: World): EmuResponse {
+  const { account, role } = callersRole(req, world);
+  const raw = req.params['NewAssumeRolePolicyDocument'];
+  if (raw !== undefined) {
+    let doc: { Statement?: unknown };
+    try {
+      doc = JSON.parse(raw) as { Statement?: unknown };
+    } catch {
+      throw new EmuError(400, 'MalformedPolicyDocument', 'The policy document is malformed.');
+    }
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.Statement)) throw new EmuError(400, 'MalformedPolicyDocument', 'The policy document is malformed.');
+    const services = new Set<string>();
+    const accounts = new Set<string>();
+    const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+    for (const st of doc.Statement as TrustStatement[]) {
+      if (st.Effect !== 'Allow' || !list(st.Action).includes('sts:AssumeRole')) continue;
+      for (const s of list(st.Principal?.Service)) services.add(s);
+      for (const r of list(st.Principal?.RAM)) {
+        const m = /^acs:ram::(\d+):root$/.exec(r) ?? /^(\d+)$/.exec(r);
+        if (m) accounts.add(m[1]!);
+      }
+    }
+    role.trustedServices = [...services];
+    role.trustedAccounts = [...accounts];
+  }
+  return roleAnswer(req, account, role);
+}
+
 export const ramService: ServiceHandler = (req, world) => {
   switch (req.action) {
     case 'GetRole':
       return getRole(req, world);
+    case 'UpdateRole':
+      return updateRole(req, world);
     default:
       throw new EmuError(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method.`);
   }

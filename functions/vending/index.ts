@@ -62,6 +62,7 @@ export function createHandler(deps: HandlerDeps = {}) {
         ok: r.ok,
         ...(r.error ? { error: r.error } : {}),
         outcomes: r.outcomes.map((o) => ({ name: o.name, ok: o.ok, code: o.error?.Code, ...(o.ok ? {} : { retryable: o.retryable }) })),
+        ...(r.eventRoute ? { eventRoute: { status: r.eventRoute.status, done: r.eventRoute.done, ...(r.eventRoute.error ? { code: r.eventRoute.error.Code } : {}) } } : {}),
       };
       if (r.ok) log.info('vended', summary);
       else log.error('vending failed', { ...summary, retryable: r.retryable, invocation: retry ? 'fails (FC retries it, then dead-letters it)' : 'succeeds (TRAIL_VENDING_FAIL_ON=retryable: retrying cannot help)' });

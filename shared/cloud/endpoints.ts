@@ -5,11 +5,11 @@
  *   name with ".localhost:PORT" appended and plain HTTP; "*.localhost" resolves to loopback
  *   (see loopback-dns.ts). The emulator routes by those Host names exactly as the cloud does.
  * - ALIBABA_CLOUD_ENDPOINT_<SERVICE> (ACTIONTRAIL, OSS, SLS, MAXCOMPUTE, STS, RESOURCEMANAGER,
- *   RAM, FC): a host[:port], optionally with "http://" or "https://", used as is for that service.
+ *   RAM, FC, EVENTBRIDGE): a host[:port], optionally with "http://" or "https://", used as is for that service.
  */
 import { installLoopbackResolver } from './loopback-dns';
 
-export type CloudService = 'actiontrail' | 'oss' | 'sls' | 'maxcompute' | 'sts' | 'resourcemanager' | 'ram' | 'fc';
+export type CloudService = 'actiontrail' | 'oss' | 'sls' | 'maxcompute' | 'sts' | 'resourcemanager' | 'ram' | 'fc' | 'eventbridge';
 
 export interface Endpoint {
   /** host[:port], no scheme (what the SDK Config.endpoint takes). */
@@ -33,6 +33,8 @@ export function realHost(service: CloudService, region: string, accountId?: stri
       return 'resourcemanager.aliyuncs.com';
     case 'ram':
       return 'ram.aliyuncs.com';
+    case 'eventbridge':
+      return `eventbridge-console.${region}.aliyuncs.com`;
     case 'fc':
       if (!accountId) throw new Error('The FC endpoint needs the account id.');
       return `${accountId}.${region}.fc.aliyuncs.com`;

@@ -1,6 +1,6 @@
 /**
- * RamApi on the generic @alicloud/openapi-core client (no RAM SDK in the registry): GetRole of
- * RAM 2015-05-01, POP RPC, ACS3 signature, global endpoint ram.aliyuncs.com, built exactly as the
+ * RamApi on the generic @alicloud/openapi-core client (no RAM SDK in the registry): GetRole and
+ * UpdateRole (the trust policy only) of RAM 2015-05-01, POP RPC, ACS3 signature, global endpoint ram.aliyuncs.com, built exactly as the
  * generated SDKs build their calls (Params + OpenApiRequest into callApi).
  *
  * getRole returns undefined when the role does not exist (EntityNotExist.Role), and the service
@@ -49,31 +49,40 @@ export function createRamClient(opts: ClientOptions): RamApi {
     return new OpenApi(await sdkConfig('ram', opts));
   });
 
+  async function call(action: string, query: Record<string, string>): Promise<{ Role?: { Arn?: string; AssumeRolePolicyDocument?: string } } | undefined> {
+    const { $OpenApiUtil } = await loadOpenApi();
+    const params = new $OpenApiUtil.Params({
+      action,
+      version: '2015-05-01',
+      protocol: 'HTTPS',
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
+    });
+    const request = new $OpenApiUtil.OpenApiRequest({ query });
+    try {
+      return (await (await sdk()).callApi(params, request, {} as Runtime)).body as { Role?: { Arn?: string; AssumeRolePolicyDocument?: string } } | undefined;
+    } catch (e) {
+      const err = fromSdkError(e);
+      if (err.code === 'EntityNotExist.Role') return undefined;
+      throw err;
+    }
+  }
+
   return {
     async getRole(roleName) {
-      const { $OpenApiUtil } = await loadOpenApi();
-      const params = new $OpenApiUtil.Params({
-        action: 'GetRole',
-        version: '2015-05-01',
-        protocol: 'HTTPS',
-        pathname: '/',
-        method: 'POST',
-        authType: 'AK',
-        style: 'RPC',
-        reqBodyType: 'formData',
-        bodyType: 'json',
-      });
-      const request = new $OpenApiUtil.OpenApiRequest({ query: { RoleName: roleName } });
-      let body: { Role?: { Arn?: string; AssumeRolePolicyDocument?: string } } | undefined;
-      try {
-        body = (await (await sdk()).callApi(params, request, {} as Runtime)).body as typeof body;
-      } catch (e) {
-        const err = fromSdkError(e);
-        if (err.code === 'EntityNotExist.Role') return undefined;
-        throw err;
-      }
+      const body = await call('GetRole', { RoleName: roleName });
       if (!body?.Role?.Arn) return undefined;
-      return { arn: body.Role.Arn, trustedServices: trustedServicesOf(body.Role.AssumeRolePolicyDocument) };
+      return { arn: body.Role.Arn, trustedServices: trustedServicesOf(body.Role.AssumeRolePolicyDocument), trustPolicy: body.Role.AssumeRolePolicyDocument ?? '' };
+    },
+    async updateTrustPolicy(roleName, document) {
+      // UpdateRole (RAM 2015-05-01 UpdateRoleRequest): NewAssumeRolePolicyDocument replaces the trust policy.
+      const body = await call('UpdateRole', { RoleName: roleName, NewAssumeRolePolicyDocument: document });
+      if (!body?.Role?.Arn) return undefined;
+      return { arn: body.Role.Arn, trustedServices: trustedServicesOf(body.Role.AssumeRolePolicyDocument), trustPolicy: body.Role.AssumeRolePolicyDocument ?? '' };
     },
   };
 }

@@ -77,8 +77,10 @@ export interface MaxComputeApi {
 }
 
 export interface RamApi {
-  /** GetRole by name: the trust policy's service principals, or undefined when the role does not exist. */
-  getRole(roleName: string): Promise<{ arn: string; trustedServices: string[] } | undefined>;
+  /** GetRole by name: the trust policy's service principals and the document itself, or undefined when the role does not exist. */
+  getRole(roleName: string): Promise<{ arn: string; trustedServices: string[]; trustPolicy: string } | undefined>;
+  /** UpdateRole with NewAssumeRolePolicyDocument only: the role as RAM answers it, or undefined when the role does not exist. */
+  updateTrustPolicy(roleName: string, document: string): Promise<{ arn: string; trustedServices: string[]; trustPolicy: string } | undefined>;
 }
 
 export interface StsApi {

@@ -68,6 +68,8 @@ export const PROJECT_ERRORS = {
   Throttling: { status: 429, message: 'The request was throttled by the cloud service; retry later.' },
   /** HTTP trigger: the cloud service is unavailable after every retry; try again after Retry-After seconds. */
   ServiceUnavailable: { status: 503, message: 'The cloud service is unavailable; retry later.' },
+  /** The member event route: adding a member to the receiver role's trust policy would pass TRAIL_EVENT_ROUTE_TRUST_MAX_CHARS; nothing was written. */
+  TrustPolicyTooLong: { status: 409, message: 'The receiver role trust policy would be too long.' },
   /** A deadline ran out while retrying. */
   DeadlineExceeded: { status: 504, message: 'The operation did not finish before its deadline.' },
   /** An unexpected failure; the message never carries secrets or stack traces. */

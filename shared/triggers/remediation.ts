@@ -40,6 +40,9 @@ import { createPacer, type Pacer } from '../core/pacing';
 import { reportHtml } from './report-html';
 import { reportCsv } from './report-csv';
 import { latestKey, latestPointer } from './report-store';
+import { ensureMemberEventRoute, type EventRouteOutcome } from '../platform/event-route';
+import { loadTamperConfig } from '../platform/tamper-config';
+import { TAMPER_EVENT_NAMES } from './tamper';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
@@ -130,6 +133,14 @@ export async function remediateAccounts(
   let done = 0;
   const total = accounts.length;
 
+  const env = deps.env ?? process.env;
+  let tamperTypes: string[];
+  try {
+    tamperTypes = loadTamperConfig(env).eventTypes;
+  } catch {
+    tamperTypes = loadTamperConfig({}).eventTypes;
+  }
+  const routes: EventRouteOutcome[] = [];
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
     // One credentials provider per account, shared by its regions (one AssumeRole per account).
     const credentials = accountId === self ? deps.credentials : memberCredentials(config, deps.credentials, accountId, deps.env, roleSessionName('remediation'), pacer.forCaller(self));
@@ -194,6 +205,22 @@ export async function remediateAccounts(
       if (freshTrails.length > 0) log.warn('trails never started', { accountId, region, trails: freshTrails });
       out.push({ accountId, region, trails, ...(freshTrails.length > 0 ? { freshTrails } : {}) });
     }
+    // The member event route of the tamper response (checked, repaired; a dry run only reports), beside the trails.
+    if (accountId !== self) {
+      const route = await ensureMemberEventRoute(accountId, {
+        region: config.region,
+        managementCredentials: deps.credentials,
+        memberCredentials: credentials,
+        eventTypes: tamperTypes,
+        eventNames: [...TAMPER_EVENT_NAMES],
+        selfAccountId: self,
+        env,
+        dryRun: opts.dryRun,
+        logger: log,
+        deadline: deps.deadline,
+      });
+      if (route.status !== 'not-configured') routes.push(route);
+    }
     done++;
     log.info('progress', { accountsDone: done, accountsTotal: total, accountId });
     return out;
@@ -206,8 +233,15 @@ export async function remediateAccounts(
     { runId: opts.runId, mode: opts.mode, dryRun: opts.dryRun, startedAt, regions: [...regions], specs: specs.map((s) => s.Name), accounts: accounts.length },
     details,
   );
-  log.info('remediation finished', { counts: report.counts, fixed: report.fixed, failed: report.failed.length });
+  if (routes.length > 0) report.eventRoutes = routes.sort((a, b) => a.accountId.localeCompare(b.accountId));
+  log.info('remediation finished', { counts: report.counts, fixed: report.fixed, failed: report.failed.length, ...(routes.length > 0 ? { eventRoutes: routeCounts(routes) } : {}) });
   return report;
+}
+
+function routeCounts(routes: readonly EventRouteOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of routes) counts[r.status] = (counts[r.status] ?? 0) + 1;
+  return counts;
 }
 
 /**

@@ -104,6 +104,16 @@ export function reportHtml(report: Report): string {
   }
   parts.push(table('Failures', ['Account', 'Region', 'Trail', 'Code', 'Message', 'Retryable'], report.failed.map((f) => [f.accountId, f.region, f.name ?? '', f.Code, f.Message, f.retryable ? 'yes' : 'no']), 'No failures.'));
   parts.push(table('Trails not delivering', ['Account', 'Region', 'Trail', 'Problem'], report.deliveryProblems.map((p) => [p.accountId, p.region, p.name, p.problem]), 'Every logging trail delivers.'));
+  if (report.eventRoutes && report.eventRoutes.length > 0) {
+    parts.push(
+      table(
+        'Member event routes (tamper events to the management account)',
+        ['Account', 'Status', 'Drift', report.dryRun ? 'Would write' : 'Written', 'Failure'],
+        report.eventRoutes.map((r) => [r.accountId, r.status, r.drift.join(', '), (report.dryRun ? r.planned : r.done).join(' → '), r.error ? `${r.error.Code}: ${r.error.Message}` : '']),
+        'No member routes checked.',
+      ),
+    );
+  }
   if (report.mode !== 'fanout') {
     parts.push(
       table(

@@ -6,6 +6,7 @@
 import type { Action, Classification } from '../core/planner';
 import type { CisResult } from './cis';
 import type { TrailLoggingStatus, TrailSpec } from '../core/spec';
+import type { EventRouteOutcome } from '../platform/event-route';
 
 /** One trail spec in one account and region. */
 export interface TrailOutcome {
@@ -80,6 +81,12 @@ export interface Report {
   details: AccountRegionResult[];
   /** With TRAIL_CIS_CHECKS: every CIS check that did not pass (fail or unknown), once per trail. */
   cisFindings?: Array<{ accountId: string; region: string; name: string } & CisResult>;
+  /**
+   * The member event route of the tamper response, per member account (TRAIL_EVENT_ROUTE_ROLE set):
+   * compliant, fixed (done), planned (dry run) or failed. Reported beside the trails, never counted
+   * as a trail failure.
+   */
+  eventRoutes?: EventRouteOutcome[];
   /** Fan-out only: the async invocations sent. */
   batches?: DispatchedBatch[];
 }
@@ -169,7 +176,15 @@ export function mergeDeliveries(earlier: Report, later: Report): Report {
     byKey.set(k, { accountId: d.accountId, region: d.region, trails: [...trails.values()], freshTrails: d.freshTrails ?? prev.freshTrails, ...(error ? { error, retryable: d.retryable } : {}) });
   }
   const base = { runId: earlier.runId, mode: earlier.mode, dryRun: earlier.dryRun, startedAt: earlier.startedAt, regions: earlier.regions, specs: earlier.specs, accounts: earlier.accounts };
-  return buildReport(base, [...byKey.values()]);
+  const merged = buildReport(base, [...byKey.values()]);
+  // Event routes: per account, one with writes wins, then the later one (as for trails).
+  const routes = new Map<string, EventRouteOutcome>();
+  for (const r of [...(earlier.eventRoutes ?? []), ...(later.eventRoutes ?? [])]) {
+    const prev = routes.get(r.accountId);
+    routes.set(r.accountId, prev && prev.done.length > 0 && r.done.length === 0 ? prev : r);
+  }
+  if (routes.size > 0) merged.eventRoutes = [...routes.values()];
+  return merged;
 }
 
 /**
@@ -199,6 +214,7 @@ export function mergeReports(batches: readonly Report[]): Report {
     squatted: batches.flatMap((r) => r.squatted ?? []),
     freshTrails: batches.flatMap((r) => r.freshTrails ?? []),
     ...(batches.some((r) => r.cisFindings) ? { cisFindings: batches.flatMap((r) => r.cisFindings ?? []) } : {}),
+    ...(batches.some((r) => r.eventRoutes) ? { eventRoutes: batches.flatMap((r) => r.eventRoutes ?? []) } : {}),
     details: [],
   };
 }
@@ -227,6 +243,18 @@ export function formatReport(report: Report): string {
   for (const f of report.freshTrails.slice(0, 20)) lines.push(`  NEVER STARTED ${f.accountId}/${f.region}/${f.name} (Status Fresh)`);
   if (report.freshTrails.length > 20) lines.push(`  … and ${report.freshTrails.length - 20} more trails never started.`);
   for (const w of report.warnings ?? []) lines.push(`  WARNING ${w}`);
+  if (report.eventRoutes && report.eventRoutes.length > 0) {
+    const routes = report.eventRoutes;
+    const n = (s: string) => routes.filter((r) => r.status === s).length;
+    lines.push(`  event routes (member → tamper function): compliant ${n('compliant')}, ${report.dryRun ? `would fix ${n('planned')}` : `fixed ${n('fixed')}`}, failed ${n('failed')}.`);
+    for (const r of routes.filter((x) => x.status !== 'compliant' && x.status !== 'receiver').slice(0, 20)) {
+      lines.push(
+        r.status === 'failed'
+          ? `  EVENT ROUTE FAILED ${r.accountId}: ${r.error?.Code}: ${r.error?.Message}`
+          : `  EVENT ROUTE ${r.accountId}: ${r.drift.join(', ')} → ${(r.status === 'planned' ? r.planned : r.done).join(' → ')}${r.status === 'planned' ? ' (planned)' : ''}`,
+      );
+    }
+  }
   if (report.cisFindings) {
     lines.push(`  CIS checks: ${report.cisFindings.length === 0 ? 'all passed' : `${report.cisFindings.length} finding(s)`}.`);
     for (const f of report.cisFindings.slice(0, 20)) lines.push(`  ${f.id} ${f.status.toUpperCase()} ${f.accountId}/${f.region}/${f.name}: ${f.detail}`);

@@ -27,6 +27,9 @@ import { ProvisionError, errorSummary, isRetryableFailure, type FieldError } fro
 import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
 import { validateSpecs } from '../core/schema';
+import { ensureMemberEventRoute, type EventRouteOutcome } from '../platform/event-route';
+import { loadTamperConfig } from '../platform/tamper-config';
+import { TAMPER_EVENT_NAMES } from './tamper';
 import type { ClientOptions } from '../cloud/options';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
@@ -89,6 +92,11 @@ export interface VendingResult {
   error?: VendingError;
   /** True when some failure here is retryable (running the event again may help). */
   retryable: boolean;
+  /**
+   * The member event route of the tamper response (shared/platform/event-route.ts), ensured after
+   * every spec succeeded. Its failure never fails the vending (the trails stay; the sweep retries it).
+   */
+  eventRoute?: EventRouteOutcome;
 }
 
 /** The result for a request rejected before any spec ran. */
@@ -216,11 +224,36 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
     outcomes,
     retryable: outcomes.some((o) => o.retryable),
   };
+  // The trails first; then the route that brings the member's tamper events to the tamper function.
+  if (result.ok) {
+    const env = deps.env ?? process.env;
+    result.eventRoute = await ensureMemberEventRoute(req.accountId, {
+      region,
+      managementCredentials: deps.credentials,
+      memberCredentials: credentials,
+      eventTypes: safeTamperTypes(env),
+      eventNames: [...TAMPER_EVENT_NAMES],
+      env,
+      dryRun,
+      logger: log,
+      deadline: deps.deadline,
+    });
+    if (result.eventRoute.status === 'failed') log.error('event route not ensured (the sweep retries it)', { code: result.eventRoute.error?.Code, message: result.eventRoute.error?.Message });
+  }
   for (const o of outcomes) {
     if (o.ok) log.info('spec ensured', { trail: o.name, classification: o.result?.classification, done: o.result?.done });
     else log.error('spec failed', { trail: o.name, code: o.error?.Code, message: o.error?.Message, retryable: o.retryable });
   }
   return result;
+}
+
+/** The tamper trigger's event types (TRAIL_TAMPER_EVENT_TYPES), the defaults when that variable is malformed here. */
+function safeTamperTypes(env: NodeJS.ProcessEnv): string[] {
+  try {
+    return loadTamperConfig(env).eventTypes;
+  } catch {
+    return loadTamperConfig({}).eventTypes;
+  }
 }
 
 /** Failures named in the message assertVended throws (all of them stay in the results and logs). */

@@ -19,6 +19,7 @@ export const FN_MGMT = '1400000000000001';
 export const FN_MEMBERS = ['2400000000000001', '2400000000000002'];
 /** The remediation function's name as s.yaml renders it (<prefix>-remediation; test/policies.test.ts checks), also its fan-out worker. */
 export const WORKER = 'trail-provisioner-remediation';
+export const EVENT_ROUTE_ROLE = 'trail-provisioner-event-route';
 export const HTTP_TOKEN = 'tok-flows-0123456789abcdef-secret';
 export const fnKey = (id: string) => ({ accessKeyId: `LTAIflow${id}`, accessKeySecret: `flow-secret-${id}-0123456789abcdef` });
 export const writerArn = (id: string) => `acs:ram::${id}:role/actiontrail-writer`;
@@ -53,6 +54,8 @@ function account(id: string, rdRole: 'management' | 'member'): SeedFile['account
       { name: 'actiontrail-writer', trustedServices: ['actiontrail.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
       ...(rdRole === 'member' ? [{ name: 'ResourceDirectoryAccountAccessRole', trustedServices: [], trustedAccounts: [FN_MGMT], grants: ['*'] }] : []),
       ...(rdRole === 'management' ? [{ name: WORKER, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] }] : []),
+      // The receiver role of the member event route (s.yaml vars.eventRouteRole), trusting no member yet.
+      ...(rdRole === 'management' ? [{ name: EVENT_ROUTE_ROLE, trustedServices: [], trustedAccounts: [], grants: [], policies: ['AliyunEventBridgePutEventsPolicy'] }] : []),
     ],
     buckets: [
       { name: `flows-audit-${id}`, region: FN_REGION },
