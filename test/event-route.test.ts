@@ -11,6 +11,8 @@ import type { Emulator } from '../emulator/server';
 import { createEmulator } from '../emulator/server';
 import { fcTriggerRule, matchPattern, waitForEventDeliveries } from '../emulator/services/eventbridge';
 import { createHandler as createTamper, type TamperInvocationResult } from '../functions/tamper';
+import { createHandler as createVending } from '../functions/vending';
+import { ACCOUNT_VENDED_TYPE } from '../functions/vending/event';
 import { createEventBridgeClient } from '../shared/cloud/eventbridge';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { createLogger } from '../shared/platform/log';
@@ -23,6 +25,7 @@ import { reportHtml } from '../shared/triggers/report-html';
 import { EVENT_ROUTE_ROLE, FN_MEMBERS, FN_MGMT, FN_REGION, fnKey, functionsEnv, functionsSeed, invokeRemediation, invokeVending } from './helpers/functions-world';
 
 const [A, B] = FN_MEMBERS as [string, string];
+const OTHER_REGION = 'cn-shanghai';
 const RULE = 'trail-provisioner-tamper-route';
 const ROUTE_ENV = { TRAIL_EVENT_ROUTE_ROLE: EVENT_ROUTE_ROLE, TRAIL_EVENT_ROUTE_ACCOUNT: FN_MGMT };
 const logger = createLogger({}, { write: () => {} });
@@ -104,6 +107,18 @@ describe('vending makes the route, and a member tamper is restored through both 
     // On the management account's bus, the routed event names where it came from.
     const event = received.find((e) => (e['data'] as { eventName?: string }).eventName === 'StopLogging')!;
     expect(event).toMatchObject({ aliyunaccountid: FN_MGMT, aliyunoriginalaccountid: A, aliyuneventbusname: 'default' });
+  });
+
+  it("vending a member's trails into another region still makes its route in the deployment's region (where the tamper trigger listens)", async () => {
+    const handler = createVending({ env: functionsEnv(emu, ROUTE_ENV), logger });
+    const event = { id: 'evt-other-region', source: 'acs.custom.account-vending', type: ACCOUNT_VENDED_TYPE, specversion: '1.0', subject: 'vending', time: '2026-01-01T00:00:00Z', data: { accountId: A, region: OTHER_REGION } };
+    const ctx = { requestId: 'other-region', region: FN_REGION, accountId: FN_MGMT, credentials: fnKey(FN_MGMT), function: { name: 'trail-vending', timeout: 120 } };
+    const [result] = (await handler(Buffer.from(JSON.stringify(event)), ctx)) as VendingResult[];
+    expect(result).toMatchObject({ ok: true, region: OTHER_REGION });
+    expect(emu.world.accounts.get(A)!.trails.find((t) => t.Name === 'baseline-trail')?.HomeRegion).toBe(OTHER_REGION);
+    expect(result!.eventRoute).toMatchObject({ status: 'fixed' });
+    expect(emu.world.eventRules.filter((r) => r.accountId === A).map((r) => [r.region, r.ruleName])).toEqual([[FN_REGION, RULE]]);
+    expect(ruleOf(A)!.targets[0]!.Endpoint).toBe(`acs:eventbridge:${FN_REGION}:${FN_MGMT}:eventbus/default`);
   });
 
   it('vending again writes nothing (idempotent)', async () => {

@@ -228,7 +228,9 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
   if (result.ok) {
     const env = deps.env ?? process.env;
     result.eventRoute = await ensureMemberEventRoute(req.accountId, {
-      region,
+      // The deployment's region, where the tamper trigger listens (routing is same-region only),
+      // whatever region the event vends trails in.
+      region: config.region,
       managementCredentials: deps.credentials,
       memberCredentials: credentials,
       eventTypes: safeTamperTypes(env),
