@@ -109,6 +109,15 @@ describe('EventBridge over the wire', () => {
     expect(emu.world.eventRules.filter((r) => r.ruleName === 'bad')).toEqual([]);
   });
 
+  it('throttling is 429 TooManyRequests (EventBridge error codes page) and the product marks it retryable', async () => {
+    const seed = baseSeed();
+    seed.rateLimits = [{ match: 'eventbridge:GetRule', qps: 0.001, burst: 1, scope: 'account' }];
+    emu = await startWorld(seed);
+    const eb = ebClient(emu);
+    expect(await eb.getRule('default', 'nope')).toBeUndefined();
+    await expect(eb.getRule('default', 'nope')).rejects.toMatchObject({ code: 'TooManyRequests', status: 429, retryable: true });
+  });
+
   for (const form of ['body', 'http'] as const) {
     it(`the product's client reads service errors answered ${form === 'body' ? 'in a 200 body (Terraform)' : 'as an HTTP error'}`, async () => {
       const seed = baseSeed();
