@@ -11,9 +11,12 @@
  * string), EnableRule, DisableRule, DeleteRule, CheckServiceLinkedRoleForProduct (Data.CheckPass:
  * the caller's account has the role) and CreateServiceLinkedRoleForProduct (the role appears in the
  * account, trusting its service; the emulator does not require it to publish). Answers {RequestId, Code "Success", Success true,
- * Message, Data}; errors in the POP envelope plus Success false: EventBusNotExist,
- * EventRuleNotExisted (the codes Terraform's alicloud_event_bridge_rule expects), and, unverified,
- * EventRuleNameDuplicated / InvalidArgument.
+ * Message, Data} (UpdateRule: Data true; GetRule adds the IsBase64Encode = false param Terraform
+ * strips on read). Service errors (EventBusNotExist, EventRuleNotExisted: the codes Terraform's
+ * provider expects; unverified: EventRuleNameDuplicated, EventRuleFilterPatternSchemaError,
+ * InvalidArgument) are answered HTTP 200 with {RequestId, Code, Message, Success false}, the form
+ * Terraform reads, or as a 4xx POP envelope with World.eventbridgeServiceErrors 'http'. Throttling
+ * is 429 TooManyRequests (faults.ts, ratelimits.ts).
  *
  * Data plane: every successful signed ActionTrail write call (CreateTrail, UpdateTrail,
  * DeleteTrail, StartLogging, StopLogging, PutDataEventSelector, DeleteDataEventSelector), from any client, is published as the CloudEvent
@@ -36,8 +39,9 @@
  * - source "acs.actiontrail" (the "acs.<service>" convention of Alibaba Cloud service events;
  *   not shown for ActionTrail itself in the docs found: unverified);
  * - extensions aliyunaccountid (the bus's account), aliyunoriginalaccountid (the sending account,
- *   on events routed from another account: cross-account routing doc), aliyunpublishtime,
- *   aliyuneventbusname, aliyunregionid;
+ *   on every event: = aliyunaccountid until routed to another account; public event samples and
+ *   the cross-account routing doc), aliyunpublishtime, aliyuneventbusname, aliyunregionid,
+ *   aliyunpublishaddr;
  * - data: the ActionTrail event: eventId, eventVersion 1, eventName, eventType "ApiCall",
  *   eventRW "Write", eventSource, serviceName "Actiontrail", acsRegion, requestId, eventTime,
  *   apiVersion, requestParameters (the call's parameters, Name included), userIdentity
@@ -449,7 +453,8 @@ function controlPlane(req: EmuRequest, world: World): EmuResponse {
     case 'CreateServiceLinkedRoleForProduct': {
       const r = productRole(req, world);
       if (!r.exists) world.accounts.get(req.caller.accountId)?.roles.push({ name: r.name, trustedServices: [r.service], trustedAccounts: [], grants: [] });
-      return ok(req);
+      // CreateServiceLinkedRoleForProductResponseBody: Code, HttpCode, Message, RequestId, Success (no Data).
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ RequestId: req.requestId, Code: 'Success', HttpCode: 200, Success: true, Message: 'success' }) };
     }
     case 'DeleteRule': {
       const r = findRule(req, world);
