@@ -93,6 +93,8 @@ export function throttleError(req: EmuRequest): EmuError {
         ? new EmuError(403, 'ReadQuotaExceed', 'Read quota is exceeded.')
         : new EmuError(403, 'WriteQuotaExceed', 'Write quota is exceeded.');
     default:
+      // EventBridge's own flow limiter (EventBridge "Error codes" page: 429 TooManyRequests).
+      if (req.service === 'eventbridge') return new EmuError(429, 'TooManyRequests', 'The request is denied by flow limiter for too many requests.');
       return new EmuError(400, 'Throttling.User', 'Request was denied due to user flow control.');
   }
 }

@@ -11,7 +11,8 @@
  * - "api": one bucket for every caller of the API. Over the limit: 400 Throttling.Api "Request
  *   was denied due to api flow control."
  * OSS and SLS have no POP codes; there the rule answers as their own throttling does (OSS 503
- * SlowDown, SLS 403 ReadQuotaExceed / WriteQuotaExceed, see faults.ts).
+ * SlowDown, SLS 403 ReadQuotaExceed / WriteQuotaExceed, see faults.ts); EventBridge answers 429
+ * TooManyRequests, the code of its "Error codes" page.
  *
  * Each bucket holds `burst` tokens (default: one second's worth, `qps`), refills continuously at
  * `qps` tokens per second, and every call it admits takes one token. A throttled call takes none,
@@ -66,7 +67,7 @@ export function throttledCalls(world: World): Record<string, number> {
 }
 
 function throttling(req: EmuRequest, scope: RateLimitRule['scope']): EmuError {
-  if (familyOf(req.service) !== 'pop') return throttleError(req);
+  if (familyOf(req.service) !== 'pop' || req.service === 'eventbridge') return throttleError(req);
   return scope === 'api'
     ? new EmuError(400, 'Throttling.Api', 'Request was denied due to api flow control.')
     : new EmuError(400, 'Throttling.User', 'Request was denied due to user flow control.');

@@ -366,6 +366,14 @@ export interface World {
    * signature's region does not match the bucket's). Which comes first is unverified.
    */
   ossWrongRegionAnswer?: 'endpoint' | 'signature';
+  /**
+   * How EventBridge answers its service errors (EventRuleNotExisted, EventBusNotExist, ...):
+   * 'body' (default) HTTP 200 with {RequestId, Code, Message, Success: false}, the form Terraform's
+   * provider reads (alicloud/service_alicloud_eventbridge.go and resource_alicloud_event_bridge_rule.go
+   * check response["Code"] after a call without error); 'http' a 4xx POP error envelope. The HTTP
+   * status the real service uses is unverified.
+   */
+  eventbridgeServiceErrors?: 'body' | 'http';
   /** EventBridge rules of every account's buses (emulator/services/eventbridge.ts). */
   eventRules: EmuEventRule[];
   /** Custom event buses (the default bus of every account and region always exists). */
@@ -392,6 +400,8 @@ export interface SeedFile {
   actiontrailIsShadowTrail?: boolean;
   /** See World.ossWrongRegionAnswer (default 'endpoint'). */
   ossWrongRegionAnswer?: 'endpoint' | 'signature';
+  /** See World.eventbridgeServiceErrors (default 'body'). */
+  eventbridgeServiceErrors?: 'body' | 'http';
   eventRules?: EmuEventRule[];
   eventBuses?: EmuEventBus[];
   eventDelayMs?: number;
@@ -412,6 +422,7 @@ export function createWorld(seed: SeedFile = { accounts: [] }): World {
     actiontrailDefaultRoles: seed.actiontrailDefaultRoles,
     actiontrailIsShadowTrail: seed.actiontrailIsShadowTrail,
     ossWrongRegionAnswer: seed.ossWrongRegionAnswer,
+    eventbridgeServiceErrors: seed.eventbridgeServiceErrors,
     eventRules: [...(seed.eventRules ?? [])],
     eventBuses: [...(seed.eventBuses ?? [])],
     eventDeliveries: [],
@@ -464,6 +475,7 @@ export function snapshot(world: World): SeedFile {
     ...(world.actiontrailDefaultRoles !== undefined ? { actiontrailDefaultRoles: world.actiontrailDefaultRoles } : {}),
     ...(world.actiontrailIsShadowTrail !== undefined ? { actiontrailIsShadowTrail: world.actiontrailIsShadowTrail } : {}),
     ...(world.ossWrongRegionAnswer !== undefined ? { ossWrongRegionAnswer: world.ossWrongRegionAnswer } : {}),
+    ...(world.eventbridgeServiceErrors !== undefined ? { eventbridgeServiceErrors: world.eventbridgeServiceErrors } : {}),
     accounts: [...world.accounts.values()].map((a) => ({
       ...a,
       accessKeys: [...world.accessKeys.values()]

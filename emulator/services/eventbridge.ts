@@ -11,9 +11,12 @@
  * string), EnableRule, DisableRule, DeleteRule, CheckServiceLinkedRoleForProduct (Data.CheckPass:
  * the caller's account has the role) and CreateServiceLinkedRoleForProduct (the role appears in the
  * account, trusting its service; the emulator does not require it to publish). Answers {RequestId, Code "Success", Success true,
- * Message, Data}; errors in the POP envelope plus Success false: EventBusNotExist,
- * EventRuleNotExisted (the codes Terraform's alicloud_event_bridge_rule expects), and, unverified,
- * EventRuleNameDuplicated / InvalidArgument.
+ * Message, Data} (UpdateRule: Data true; GetRule adds the IsBase64Encode = false param Terraform
+ * strips on read). Service errors (EventBusNotExist, EventRuleNotExisted: the codes Terraform's
+ * provider expects; unverified: EventRuleNameDuplicated, EventRuleFilterPatternSchemaError,
+ * InvalidArgument) are answered HTTP 200 with {RequestId, Code, Message, Success false}, the form
+ * Terraform reads, or as a 4xx POP envelope with World.eventbridgeServiceErrors 'http'. Throttling
+ * is 429 TooManyRequests (faults.ts, ratelimits.ts).
  *
  * Data plane: every successful signed ActionTrail write call (CreateTrail, UpdateTrail,
  * DeleteTrail, StartLogging, StopLogging, PutDataEventSelector, DeleteDataEventSelector), from any client, is published as the CloudEvent
@@ -36,8 +39,9 @@
  * - source "acs.actiontrail" (the "acs.<service>" convention of Alibaba Cloud service events;
  *   not shown for ActionTrail itself in the docs found: unverified);
  * - extensions aliyunaccountid (the bus's account), aliyunoriginalaccountid (the sending account,
- *   on events routed from another account: cross-account routing doc), aliyunpublishtime,
- *   aliyuneventbusname, aliyunregionid;
+ *   on every event: = aliyunaccountid until routed to another account; public event samples and
+ *   the cross-account routing doc), aliyunpublishtime, aliyuneventbusname, aliyunregionid,
+ *   aliyunpublishaddr;
  * - data: the ActionTrail event: eventId, eventVersion 1, eventName, eventType "ApiCall",
  *   eventRW "Write", eventSource, serviceName "Actiontrail", acsRegion, requestId, eventTime,
  *   apiVersion, requestParameters (the call's parameters, Name included), userIdentity
@@ -69,39 +73,128 @@ type CloudEvent = Record<string, unknown> & { id: string; type: string; data: Re
 // Event patterns
 
 /**
- * Whether `pattern` (a parsed FilterPattern) matches `event`, for the subset of EventBridge event
- * patterns (EventBridge "Event patterns" doc, alibabacloud.com/help/en/doc-detail/181432.htm) the
- * project and its tests use: each key names an event field (nested objects for data.*); a leaf is
- * an array whose entries match when any does: a value (exact match), {prefix}, {suffix},
- * {contains}, {anything-but: value | values | {prefix}}, {exists}. numeric and cidr never match
- * here (not emulated).
+ * Whether `pattern` (a parsed FilterPattern) matches `event`, as the EventBridge "Event patterns"
+ * doc describes it (alibabacloud.com/help/en/eventbridge/user-guide/event-patterns; older version
+ * help doc-detail/181432): each key names an event field (nested objects for data.*), keys are
+ * ANDed; a leaf is an array whose entries are ORed: a value (exact match; null and "" included;
+ * numbers compared as written), or a condition object {prefix}, {suffix}, {contains},
+ * {anything-but: value | values | {prefix}}, {numeric: [op, n, ...]}, {cidr} (IPv4), {exists}.
+ * Several operators in one condition object must all hold (the CreateRuleRequest example
+ * {"prefix": ..., "suffix": ".txt"}: unverified beyond that example). A field whose value in the
+ * event is an array matches when any element does (the doc's array matching). A field the
+ * pattern names but the event lacks matches only {exists: false}. {} matches every event.
  */
 export function matchPattern(pattern: unknown, event: unknown): boolean {
   if (!pattern || typeof pattern !== 'object' || Array.isArray(pattern)) return false;
-  return Object.entries(pattern as Record<string, unknown>).every(([k, p]) => matchField(p, event && typeof event === 'object' ? (event as Record<string, unknown>)[k] : undefined));
+  const fields = event && typeof event === 'object' && !Array.isArray(event) ? (event as Record<string, unknown>) : {};
+  return Object.entries(pattern as Record<string, unknown>).every(([k, p]) => matchField(p, fields[k]));
 }
 
 function matchField(p: unknown, value: unknown): boolean {
   if (Array.isArray(p)) return p.some((entry) => matchEntry(entry, value));
-  if (p && typeof p === 'object') return value !== null && typeof value === 'object' && matchPattern(p, value);
+  if (p && typeof p === 'object') return (value === undefined || (value !== null && typeof value === 'object' && !Array.isArray(value))) && matchPattern(p, value ?? {});
   return false;
 }
 
 function matchEntry(entry: unknown, value: unknown): boolean {
-  if (entry === null || typeof entry !== 'object') return value === entry || (Array.isArray(value) && value.includes(entry));
-  const op = entry as Record<string, unknown>;
-  if ('exists' in op) return op['exists'] === (value !== undefined);
-  if (typeof value !== 'string') return false;
-  if (typeof op['prefix'] === 'string') return value.startsWith(op['prefix']);
-  if (typeof op['suffix'] === 'string') return value.endsWith(op['suffix']);
-  if (typeof op['contains'] === 'string') return value.includes(op['contains']);
-  if ('anything-but' in op) {
-    const but = op['anything-but'];
-    if (Array.isArray(but)) return !but.includes(value);
-    if (but && typeof but === 'object' && typeof (but as Record<string, unknown>)['prefix'] === 'string') return !value.startsWith((but as Record<string, string>)['prefix']!);
-    return value !== but;
+  if (entry !== null && typeof entry === 'object' && !Array.isArray(entry)) {
+    const op = entry as Record<string, unknown>;
+    if ('exists' in op) return op['exists'] === (value !== undefined);
   }
-  return false;
+  if (value === undefined) return false;
+  if (Array.isArray(value)) return value.some((v) => matchEntry(entry, v));
+  if (entry === null || typeof entry !== 'object') return value === entry;
+  const ops = Object.entries(entry as Record<string, unknown>);
+  return ops.length > 0 && ops.every(([name, arg]) => matchOperator(name, arg, value));
+}
+
+function matchOperator(name: string, arg: unknown, value: unknown): boolean {
+  const s = typeof value === 'string' ? value : undefined;
+  switch (name) {
+    case 'prefix':
+      return s !== undefined && typeof arg === 'string' && s.startsWith(arg);
+    case 'suffix':
+      return s !== undefined && typeof arg === 'string' && s.endsWith(arg);
+    case 'contains':
+      return s !== undefined && typeof arg === 'string' && s.includes(arg);
+    case 'anything-but': {
+      if (Array.isArray(arg)) return !arg.includes(value);
+      if (arg && typeof arg === 'object') {
+        const prefix = (arg as Record<string, unknown>)['prefix'];
+        return s !== undefined && typeof prefix === 'string' && !s.startsWith(prefix);
+      }
+      return value !== arg;
+    }
+    case 'numeric':
+      return typeof value === 'number' && numericMatch(arg, value);
+    case 'cidr':
+      return s !== undefined && typeof arg === 'string' && inCidr(s, arg);
+    default:
+      return false;
+  }
+}
+
+const NUMERIC_OPS: Record<string, (a: number, b: number) => boolean> = {
+  '<': (a, b) => a < b,
+  '<=': (a, b) => a <= b,
+  '=': (a, b) => a === b,
+  '>': (a, b) => a > b,
+  '>=': (a, b) => a >= b,
+};
+
+/** {numeric: [op, n, op, n, ...]}: every pair holds. */
+function numericMatch(arg: unknown, value: number): boolean {
+  if (!Array.isArray(arg) || arg.length === 0 || arg.length % 2 !== 0) return false;
+  for (let i = 0; i < arg.length; i += 2) {
+    const cmp = NUMERIC_OPS[String(arg[i])];
+    const n = arg[i + 1];
+    if (!cmp || typeof n !== 'number' || !cmp(value, n)) return false;
+  }
+  return true;
+}
+
+function ipv4(s: string): number | undefined {
+  const parts = s.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) return undefined;
+  return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bits = '32'] = cidr.split('/');
+  const a = ipv4(ip);
+  const b = ipv4(base ?? '');
+  const n = Number(bits);
+  if (a === undefined || b === undefined || !Number.isInteger(n) || n < 0 || n > 32) return false;
+  const size = 2 ** (32 - n);
+  return Math.floor(a / size) === Math.floor(b / size);
+}
+
+/**
+ * A FilterPattern the service would refuse: not a JSON object, or a field whose value is neither
+ * an array of conditions nor a nested object, or more than MAX_EXPRESSIONS condition objects in one
+ * field ("You can specify up to five expressions in the map data structure in each field":
+ * CreateRuleRequest / UpdateRuleRequest; read here as condition objects, plain values not counted:
+ * unverified). The code EventRuleFilterPatternSchemaError is the UpdateRuleResponseBody Message
+ * example; its HTTP form is as for the other service errors (unverified).
+ */
+const MAX_EXPRESSIONS = 5;
+function patternProblem(p: unknown, path = ''): string | undefined {
+  if (!p || typeof p !== 'object' || Array.isArray(p)) return `${path || 'the pattern'} must be a JSON object`;
+  for (const [k, v] of Object.entries(p as Record<string, unknown>)) {
+    const at = path ? `${path}.${k}` : k;
+    if (Array.isArray(v)) {
+      if (v.length === 0) return `${at} is an empty array`;
+      if (v.filter((e) => e !== null && typeof e === 'object').length > MAX_EXPRESSIONS) return `${at} has more than ${MAX_EXPRESSIONS} expressions`;
+      continue;
+    }
+    if (v && typeof v === 'object') {
+      const inner = patternProblem(v, at);
+      if (inner) return inner;
+      continue;
+    }
+    return `${at} must be an array`;
+  }
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -176,8 +269,14 @@ function findRule(req: EmuRequest, world: World): EmuEventRule {
 
 function pattern(req: EmuRequest): string {
   const raw = need(req, 'FilterPattern');
-  const parsed = jsonParam<unknown>(req, 'FilterPattern');
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new EmuError(400, 'InvalidArgument', 'The parameter FilterPattern must be a JSON object.');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new EmuError(400, 'EventRuleFilterPatternSchemaError', 'The event rule filter pattern is not valid JSON.');
+  }
+  const problem = patternProblem(parsed);
+  if (problem) throw new EmuError(400, 'EventRuleFilterPatternSchemaError', `The event rule filter pattern is invalid: ${problem}.`);
   return raw;
 }
 
@@ -269,8 +368,20 @@ function getRule(req: EmuRequest, world: World): EmuResponse {
     Status: r.status,
     Description: r.description ?? '',
     CreatedTimestamp: r.createdTimestamp ?? 0,
-    Targets: r.targets.map((t) => ({ ...t, ParamList: t.ParamList.map((p) => ({ ...p })) })),
+    Targets: r.targets.map((t) => ({ ...t, ParamList: withServiceDefaults(t.ParamList) })),
   });
+}
+
+/**
+ * A target's ParamList as GetRule answers it: as put, plus the default EventBridge adds on read
+ * (Terraform resource_alicloud_event_bridge_rule.go Read: "There is an api bug that the event
+ * bridge service will return a default param which ResourceKey is IsBase64Encode and the value is
+ * false"; for which target types, and its Form, is unverified: every target here, Form CONSTANT).
+ */
+function withServiceDefaults(params: EmuEventTargetParam[]): EmuEventTargetParam[] {
+  const out = params.map((p) => ({ ...p }));
+  if (!out.some((p) => p.ResourceKey === 'IsBase64Encode')) out.push({ ResourceKey: 'IsBase64Encode', Form: 'CONSTANT', Value: 'false' });
+  return out;
 }
 
 function updateRule(req: EmuRequest, world: World): EmuResponse {
@@ -279,7 +390,8 @@ function updateRule(req: EmuRequest, world: World): EmuResponse {
   const s = status(req);
   if (s) r.status = s;
   if (req.params['Description'] !== undefined) r.description = req.params['Description'];
-  return ok(req);
+  // UpdateRuleResponseBody: Data is a boolean ("The result of the operation", example true).
+  return ok(req, true);
 }
 
 function putTargets(req: EmuRequest, world: World): EmuResponse {
@@ -301,7 +413,22 @@ function deleteTargets(req: EmuRequest, world: World): EmuResponse {
   return ok(req, { ErrorEntriesCount: 0, ErrorEntries: [] });
 }
 
+/**
+ * Service errors in the form World.eventbridgeServiceErrors picks: by default HTTP 200 with Code,
+ * Message and Success false (what Terraform's provider reads); 'http' leaves them to the POP error
+ * envelope (emulator/errors.ts, which adds Success false for EventBridge). An unknown action stays
+ * a gateway error.
+ */
 export const eventbridgeService: ServiceHandler = (req, world) => {
+  try {
+    return controlPlane(req, world);
+  } catch (e) {
+    if (!(e instanceof EmuError) || e.code === 'InvalidAction.NotFound' || world.eventbridgeServiceErrors === 'http') throw e;
+    return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ RequestId: req.requestId, Code: e.code, Message: e.message, Success: false }) };
+  }
+};
+
+function controlPlane(req: EmuRequest, world: World): EmuResponse {
   switch (req.action) {
     case 'CreateRule':
       return createRule(req, world);
@@ -326,7 +453,8 @@ export const eventbridgeService: ServiceHandler = (req, world) => {
     case 'CreateServiceLinkedRoleForProduct': {
       const r = productRole(req, world);
       if (!r.exists) world.accounts.get(req.caller.accountId)?.roles.push({ name: r.name, trustedServices: [r.service], trustedAccounts: [], grants: [] });
-      return ok(req);
+      // CreateServiceLinkedRoleForProductResponseBody: Code, HttpCode, Message, RequestId, Success (no Data).
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ RequestId: req.requestId, Code: 'Success', HttpCode: 200, Success: true, Message: 'success' }) };
     }
     case 'DeleteRule': {
       const r = findRule(req, world);
@@ -336,7 +464,7 @@ export const eventbridgeService: ServiceHandler = (req, world) => {
     default:
       throw new EmuError(404, 'InvalidAction.NotFound', 'Specified api is not found, please check your url and method.');
   }
-};
+}
 
 // ---------------------------------------------------------------------------------------------
 // Data plane
@@ -398,20 +526,22 @@ export function publishActionTrailEvent(req: EmuRequest, world: World): void {
     datacontenttype: 'application/json;charset=utf-8',
     aliyunpublishtime: now.toISOString(),
     aliyunregionid: req.region,
+    // The publisher's address (every public event sample carries one, e.g. "172.25.XX.XX").
+    aliyunpublishaddr: '127.0.0.1',
     data,
   };
   putOnBus(world, source, req.region, 'default', cloudEvent, Date.now(), 0);
 }
 
-/** The event as it sits on `busName` of `accountId`: its extensions say which bus, and where it came from. */
+/**
+ * The event as it sits on `busName` of `accountId`: its extensions say which bus, and where it came
+ * from. aliyunoriginalaccountid is on every event, the sending account (= aliyunaccountid until
+ * the event is routed to another account), as in the public event samples (MNS, RocketMQ,
+ * DashScope, TestEventPatternRequest example) and the cross-account routing doc.
+ */
 function onBus(event: CloudEvent, accountId: string, busName: string): CloudEvent {
   const original = String(event['aliyunoriginalaccountid'] ?? event['aliyunaccountid'] ?? accountId);
-  return {
-    ...event,
-    aliyunaccountid: accountId,
-    aliyuneventbusname: busName,
-    ...(original !== accountId ? { aliyunoriginalaccountid: original } : {}),
-  };
+  return { ...event, aliyunaccountid: accountId, aliyunoriginalaccountid: original, aliyuneventbusname: busName };
 }
 
 /** Matches `event` against the ENABLE rules of one bus and schedules each matching rule's targets. */

@@ -9,10 +9,13 @@
  *
  * - UpdateRole(RoleName, NewAssumeRolePolicyDocument) replaces the trust policy (RAM 2015-05-01
  *   UpdateRoleRequest model: NewAssumeRolePolicyDocument, NewDescription, NewMaxSessionDuration)
- *   and answers the role as GetRole does. The emulator keeps what it models of the document (the
- *   Service and RAM principals of Allow sts:AssumeRole statements). A document that is not a JSON
+ *   and answers the role as GetRole does. The document is kept as sent and answered back by GetRole
+ *   (statements the emulator does not model, e.g. a Condition or a Deny, are not lost); what it
+ *   models for STS and EventBridge are the Service and RAM principals of Allow sts:AssumeRole
+ *   statements (a Condition is not evaluated). A document that is not a JSON
  *   policy → 400 MalformedPolicyDocument (code unverified). RAM documents no length limit for a
- *   trust policy (limits page: custom policies 6,144 characters), so none is enforced here.
+ *   trust policy (limits page: custom policies 6,144 characters; an older version of the same page,
+ *   help doc-detail/28753, says 2,048), so none is enforced here.
  *
  * Role ids are stable digests of account and name (real ids are opaque 19-digit numbers).
  */
@@ -35,8 +38,20 @@ export function maxSessionDuration(role: EmuRole): number {
   return typeof v === 'number' && v >= 3600 && v <= 43200 ? v : DEFAULT_MAX_SESSION;
 }
 
+/**
+ * Trust policies as UpdateRole stored them, with the principals read from them then. RAM keeps the
+ * whole document (Deny statements, Conditions, other principals: GetRoleResponseBodyRole /
+ * UpdateRoleResponseBodyRole AssumeRolePolicyDocument is "the trust policy"), so GetRole answers
+ * it as sent, as long as the role's modelled principals have not been changed since (tests and
+ * seeds change trustedServices / trustedAccounts directly; the document is then rebuilt from them).
+ */
+const storedTrust = new WeakMap<EmuRole, { document: string; services: string; accounts: string }>();
+const principalKey = (list: string[]) => JSON.stringify([...list].sort());
+
 /** The trust policy as RAM returns it (a JSON document in a string). */
 export function trustPolicy(role: EmuRole): string {
+  const stored = storedTrust.get(role);
+  if (stored && stored.services === principalKey(role.trustedServices) && stored.accounts === principalKey(role.trustedAccounts)) return stored.document;
   const principal: Record<string, string[]> = {};
   if (role.trustedAccounts.length > 0) principal['RAM'] = role.trustedAccounts.map((a) => `acs:ram::${a}:root`);
   if (role.trustedServices.length > 0) principal['Service'] = [...role.trustedServices];
@@ -118,6 +133,7 @@ function updateRole(req: EmuRequest, world: World): EmuResponse {
     }
     role.trustedServices = [...services];
     role.trustedAccounts = [...accounts];
+    storedTrust.set(role, { document: raw, services: principalKey(role.trustedServices), accounts: principalKey(role.trustedAccounts) });
   }
   return roleAnswer(req, account, role);
 }

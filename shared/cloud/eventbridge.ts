@@ -132,7 +132,7 @@ export function createEventBridgeClient(opts: ClientOptions): EventBridgeApi {
         status: failed === 'EventRuleNotExisted' || failed === 'EventBusNotExist' ? 404 : 500,
         message: String(body['Message'] ?? failed).slice(0, 500),
         requestId: str(body['RequestId']),
-        retryable: /^Throttling|ServiceUnavailable|InternalError/.test(failed),
+        retryable: /^(Throttling|TooManyRequests|ServiceUnavailable|InternalError)/.test(failed),
         fromService: true,
       });
     }

@@ -10,6 +10,9 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE
 export function isRetryableCode(code: string, status: number): boolean {
   return (
     /^Throttling/.test(code) ||
+    // EventBridge's flow limiter: 429 TooManyRequests (EventBridge "Error codes" page).
+    code === 'TooManyRequests' ||
+    status === 429 ||
     // OSS and SLS spell throttling their own way.
     code === 'SlowDown' ||
     code === 'ReadQuotaExceed' ||
