@@ -37,6 +37,7 @@ export function maxSessionDuration(role: EmuRole): number {
 
 /** The trust policy as RAM returns it (a JSON document in a string). */
 export function trustPolicy(role: EmuRole): string {
+  if (role.trustDocument !== undefined) return role.trustDocument;
   const principal: Record<string, string[]> = {};
   if (role.trustedAccounts.length > 0) principal['RAM'] = role.trustedAccounts.map((a) => `acs:ram::${a}:root`);
   if (role.trustedServices.length > 0) principal['Service'] = [...role.trustedServices];
@@ -118,6 +119,7 @@ function updateRole(req: EmuRequest, world: World): EmuResponse {
     }
     role.trustedServices = [...services];
     role.trustedAccounts = [...accounts];
+    if (role.trustDocument !== undefined) role.trustDocument = raw;
   }
   return roleAnswer(req, account, role);
 }

@@ -30,6 +30,7 @@ import { retrier } from '../core/retry';
 import { ACCOUNT_ID } from '../core/arn';
 import { createEventBridgeClient, type EventRule, type EventTarget } from '../cloud/eventbridge';
 import { createRamClient } from '../cloud/ram';
+import { createResourceManagerClient } from '../cloud/resourcemanager';
 import { createStsClient } from '../cloud/sts';
 import { invalidConfig } from './config';
 import { silentLogger, type Logger } from './log';
@@ -109,6 +110,13 @@ export interface EventRouteDeps {
   eventNames: readonly string[];
   /** The management account id when known (the function's own account). */
   selfAccountId?: string;
+  /**
+   * True when the caller knows the account is a Resource Directory member (Resource Manager said
+   * so in this invocation) or one the configuration names. Otherwise GetAccount is asked first: an
+   * account outside the directory is refused (AccountNotAllowed) before any write, so no event or
+   * payload naming a foreign account can get its EventBridge into the receiver role's trust.
+   */
+  memberVerified?: boolean;
   env?: NodeJS.ProcessEnv;
   dryRun?: boolean;
   logger?: Logger;
@@ -188,14 +196,24 @@ interface TrustStatement {
  * such statement with Service principals, else in a statement of its own. The rest is kept.
  */
 export function withServicePrincipal(document: string, principal: string): string {
+  const refuse = (why: string) => new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: `The receiver role trust policy ${why}; it is left as is.` });
   let doc: { Version?: string; Statement?: TrustStatement[]; [k: string]: unknown };
+  // Rewritten only when every part of it is understood: a document read wrong would be written
+  // back without what was not understood (another principal, a statement), or malformed.
+  if (!document.trim()) throw refuse('was not returned (empty)');
   try {
-    doc = JSON.parse(document || '{}') as typeof doc;
+    doc = JSON.parse(document) as typeof doc;
   } catch {
-    throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'The receiver role trust policy is not JSON; it is left as is.' });
+    throw refuse('is not JSON');
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(doc) || !Array.isArray(doc.Statement)) throw refuse('is not a policy document with a Statement list');
+  const strings = (v: unknown) => v === undefined || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  if (!doc.Statement.every((s) => isObject(s) && strings(s.Action) && strings(s.Effect) && (s.Principal === undefined || typeof s.Principal === 'string' || (isObject(s.Principal) && strings(s.Principal.Service))))) {
+    throw refuse('has a statement of an unexpected form');
   }
   doc.Version ??= '1';
-  const statements = Array.isArray(doc.Statement) ? doc.Statement : (doc.Statement = []);
+  const statements = doc.Statement;
   const assumes = (s: TrustStatement) => s.Effect === 'Allow' && ([] as string[]).concat(s.Action ?? []).includes('sts:AssumeRole') && s.Condition === undefined;
   const services = (s: TrustStatement) => ([] as string[]).concat(s.Principal?.Service ?? []);
   const target =
@@ -251,6 +269,18 @@ export async function ensureMemberEventRoute(accountId: string, deps: EventRoute
   try {
     const receiver = await receivingAccount(deps, route);
     if (receiver === accountId) return { accountId, status: 'receiver', rule: route.rule, drift: [], done: [], planned: [] };
+
+    // 0. Only a member of the directory (or a configured account) is routed.
+    if (!deps.memberVerified) {
+      const rm = createResourceManagerClient({ region: deps.region, credentials: deps.managementCredentials, env: deps.env });
+      if ((await call('resourcemanager:GetAccount', () => rm.getAccount(accountId))) === undefined) {
+        throw new ProvisionError({
+          code: 'AccountNotAllowed',
+          status: 403,
+          message: `Account ${accountId} is not a member of this Resource Directory: its EventBridge is not given the receiver role ${route.role} (nothing was written).`,
+        });
+      }
+    }
 
     // 1. The receiver role trusts the member's EventBridge.
     const ram = createRamClient({ region: deps.region, credentials: deps.managementCredentials, env: deps.env });

@@ -117,7 +117,7 @@ export async function remediateAccounts(
   regions: readonly string[],
   specs: readonly TrailSpec[],
   deps: RemediationDeps,
-  opts: { runId: string; dryRun: boolean; mode: 'inline' | 'batch'; policy?: GuardrailPolicy },
+  opts: { runId: string; dryRun: boolean; mode: 'inline' | 'batch'; policy?: GuardrailPolicy; members?: ReadonlySet<string> },
 ): Promise<Report> {
   const startedAt = new Date().toISOString();
   const { config } = deps;
@@ -214,6 +214,7 @@ export async function remediateAccounts(
         eventTypes: tamperTypes,
         eventNames: [...TAMPER_EVENT_NAMES],
         selfAccountId: self,
+        memberVerified: config.accounts.kind === 'list' ? config.accounts.ids.includes(accountId) : (opts.members?.has(accountId) ?? false),
         env,
         dryRun: opts.dryRun,
         logger: log,
@@ -264,6 +265,9 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
   const specs = await baseline(deps);
   if (specs.length === 0) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'No baseline trail specs are configured (TRAIL_BASELINE, TRAIL_BASELINE_FILE or TRAIL_BASELINE_OSS).' });
   const accounts = run.accounts ?? (await targetAccounts(deps));
+  // Accounts Resource Manager listed in this invocation are members; a run's own list (an
+  // invocation payload) is not taken on its word for the member event route (GetAccount instead).
+  const members = run.accounts === undefined && config.accounts.kind === 'rd' ? new Set(accounts) : undefined;
   log.info('remediation started', { accounts: accounts.length, regions, specs: specs.map((s) => s.Name), dryRun });
 
   const store = reportStore(deps);
@@ -274,7 +278,7 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
     log.warn('fan-out needs TRAIL_REPORT_OSS; running inline', { accounts: accounts.length });
   }
   if (accounts.length > config.fanoutThreshold && store) return dispatchBatches(store, accounts, regions, specs, deps, { runId, dryRun });
-  const report = await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' });
+  const report = await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline', members });
   if (warnings.length > 0) report.warnings = warnings;
   if (store && (await store.save(runId, 'report.json', report))) await store.saveReadable(runId, report);
   return report;

@@ -302,6 +302,12 @@ async function organizationTrail(
     notifier.notify({ kind: 'tamper-failed', title: `Organization trail ${ev.trailName}: cannot restore after ${ev.eventName}`, accountId: ev.accountId, trail: ev.trailName, detail: { ...detail, error } });
     return { ...base, action: 'failed', error, retryable: false };
   }
+  const home = found!.HomeRegion && found!.HomeRegion !== cloud.region ? cloud.forRegion(found!.HomeRegion) : cloud;
+  // Logging already (a forged or stale StopLogging event): nothing to restore, and nothing counted
+  // against the fight limit, so such events cannot use it up before a real stop.
+  if ((await call('actiontrail:GetTrailStatus', () => home.actiontrail.getTrailStatus(ev.trailName, true))).IsLogging) {
+    return { ...base, action: 'compliant', restored: ev.trailName, done: [], isLogging: true };
+  }
   const now = (deps.now ?? Date.now)();
   const since = now - deps.tamper.windowSeconds * 1000;
   const key = `${ev.accountId}/${ev.trailName}`;
@@ -310,7 +316,6 @@ async function organizationTrail(
     notifier.notify({ kind: 'tamper-fight', title: `Organization trail ${ev.trailName} keeps being stopped`, accountId: ev.accountId, trail: ev.trailName, detail: { ...detail, restores: recent.length, windowSeconds: deps.tamper.windowSeconds } });
     return { ...base, action: 'limited', restored: ev.trailName, reason: `restored ${recent.length} times in the last ${deps.tamper.windowSeconds} s (TRAIL_TAMPER_MAX_RESTORES=${deps.tamper.maxRestores})` };
   }
-  const home = found!.HomeRegion && found!.HomeRegion !== cloud.region ? cloud.forRegion(found!.HomeRegion) : cloud;
   await call('actiontrail:StartLogging', () => home.actiontrail.startLogging(ev.trailName));
   const until = Math.min(Date.now() + 10_000, policy.deadline);
   for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {
