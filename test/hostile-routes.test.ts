@@ -137,6 +137,20 @@ describe('a receiver role trust policy someone shaped', () => {
     expect(receiver().trustDocument).toBe(document);
   });
 
+  it('a Deny on the member\'s EventBridge is left in place and reported, not hidden by an Allow beside it: no UpdateRole, no rule', async () => {
+    const document = JSON.stringify({ ...shaped, Statement: [{ Effect: 'Deny', Action: 'sts:AssumeRole', Principal: { Service: [P(A)] } }, shaped.Statement[2]] });
+    Object.assign(receiver(), { trustDocument: document, trustedServices: ['fc.aliyuncs.com'] });
+    const from = emu.world.calls.length;
+    const [r] = (await invokeVending(emu, logger, A, undefined, 'denied', ROUTE_ENV)) as VendingResult[];
+    expect(r!.eventRoute).toMatchObject({ status: 'failed', done: [], error: { Code: 'InvalidConfiguration', Message: expect.stringMatching(/denies 2400000000000001@eventbridge/) } });
+    expect(writes(from).filter((w) => !w.includes(':actiontrail:'))).toEqual([]);
+    expect(receiver().trustDocument).toBe(document);
+    // A Deny of another member changes nothing for this one.
+    Object.assign(receiver(), { trustDocument: JSON.stringify(shaped) });
+    const [ok] = (await invokeVending(emu, logger, A, undefined, 'other-denied', ROUTE_ENV)) as VendingResult[];
+    expect(ok!.eventRoute).toMatchObject({ status: 'fixed' });
+  });
+
   it('an empty document is not replaced by one trusting only the member', () => {
     expect(() => withServicePrincipal('', P(A))).toThrow(/left as is/);
     expect(() => withServicePrincipal('null', P(A))).toThrow(/left as is/);

@@ -224,6 +224,26 @@ export function withServicePrincipal(document: string, principal: string): strin
   return JSON.stringify(doc);
 }
 
+/** Whether a Deny statement of the trust policy covers sts:AssumeRole by `principal` (a document that is not understood denies nothing here: it is refused later). */
+export function deniesService(document: string, principal: string): boolean {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(document);
+  } catch {
+    return false;
+  }
+  const statements = doc && typeof doc === 'object' && Array.isArray((doc as { Statement?: unknown }).Statement) ? ((doc as { Statement: unknown[] }).Statement as TrustStatement[]) : [];
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  return statements.some(
+    (s) =>
+      s !== null &&
+      typeof s === 'object' &&
+      s.Effect === 'Deny' &&
+      list(s.Action).some((a) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*') &&
+      (s.Principal === '*' || (typeof s.Principal === 'object' && s.Principal !== null && list(s.Principal.Service).some((x) => x === principal || x === '*'))),
+  );
+}
+
 /** One lock per receiver role and instance: its trust policy is read, extended and written by one caller at a time. */
 const trustLocks = new Map<string, Promise<unknown>>();
 function underLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
@@ -288,6 +308,11 @@ export async function ensureMemberEventRoute(accountId: string, deps: EventRoute
     await underLock(`${receiver}/${route.role.toLowerCase()}`, async () => {
       const role = await call('ram:GetRole', () => ram.getRole(route.role));
       if (!role) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: `The receiver role ${route.role} (TRAIL_EVENT_ROUTE_ROLE) does not exist in account ${receiver}.` });
+      // A Deny naming the member's EventBridge was put there by someone: it is not ours to remove,
+      // and adding an Allow beside it would report a route that cannot deliver.
+      if (deniesService(role.trustPolicy, principal)) {
+        throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: `The trust policy of ${route.role} (TRAIL_EVENT_ROUTE_ROLE) denies ${principal}; it is left as is, and events of ${accountId} cannot be routed until that statement goes.` });
+      }
       if (role.trustedServices.includes(principal)) return;
       out.drift.push('TrustPolicy');
       const document = withServicePrincipal(role.trustPolicy, principal);
