@@ -240,7 +240,7 @@ export function deniesService(document: string, principal: string): boolean {
       typeof s === 'object' &&
       s.Effect === 'Deny' &&
       list(s.Action).some((a) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*') &&
-      (s.Principal === '*' || (typeof s.Principal === 'object' && s.Principal !== null && list(s.Principal.Service).some((x) => x === principal || x === '*'))),
+      ((s.Principal as unknown) === '*' || (typeof s.Principal === 'object' && s.Principal !== null && list(s.Principal.Service).some((x) => x === principal || x === '*'))),
   );
 }
 
