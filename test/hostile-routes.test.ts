@@ -156,6 +156,15 @@ describe('a receiver role trust policy someone shaped', () => {
     expect(() => withServicePrincipal('null', P(A))).toThrow(/left as is/);
   });
 
+  it('a receiving account that is not the function\'s own is refused naming TRAIL_EVENT_ROUTE_ACCOUNT: its own role of that name is not widened, no rule points elsewhere', async () => {
+    const from = emu.world.calls.length;
+    const [r] = (await invokeVending(emu, logger, A, undefined, 'elsewhere', { ...ROUTE_ENV, TRAIL_EVENT_ROUTE_ACCOUNT: B })) as VendingResult[];
+    expect(r!.ok).toBe(true);
+    expect(r!.eventRoute).toMatchObject({ status: 'failed', done: [], error: { Code: 'InvalidConfiguration', Message: expect.stringMatching(/^TRAIL_EVENT_ROUTE_ACCOUNT is 2400000000000002/) } });
+    expect(writes(from).filter((w) => !w.includes(':actiontrail:'))).toEqual([]);
+    expect(receiver().trustedServices).toEqual([]);
+  });
+
   it('route settings that would inject into names or ARNs are refused naming the variable', () => {
     expect(() => loadEventRouteConfig({ TRAIL_EVENT_ROUTE_ROLE: 'role/../admin' })).toThrow(/TRAIL_EVENT_ROUTE_ROLE/);
     expect(() => loadEventRouteConfig({ TRAIL_EVENT_ROUTE_ROLE: 'r', TRAIL_EVENT_ROUTE_BUS: 'default/rule/x' })).toThrow(/TRAIL_EVENT_ROUTE_BUS/);

@@ -308,6 +308,17 @@ export async function ensureMemberEventRoute(accountId: string, deps: EventRoute
     await underLock(`${receiver}/${route.role.toLowerCase()}`, async () => {
       const role = await call('ram:GetRole', () => ram.getRole(route.role));
       if (!role) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: `The receiver role ${route.role} (TRAIL_EVENT_ROUTE_ROLE) does not exist in account ${receiver}.` });
+      // RAM answers for the credentials' own account: a receiving account configured elsewhere
+      // would have this account's role of that name widened for a bus it does not own.
+      const owner = /^acs:ram::(\d+):role\//.exec(role.arn)?.[1];
+      if (owner !== receiver) {
+        throw new ProvisionError({
+          code: 'InvalidConfiguration',
+          status: 500,
+          message: `TRAIL_EVENT_ROUTE_ACCOUNT is ${receiver}, but the receiver role ${route.role} read with this function's credentials is in account ${owner ?? '?'}: the receiving account must be the one the function runs in; nothing was written.`,
+          fields: [{ pointer: '/TRAIL_EVENT_ROUTE_ACCOUNT', rule: 'ownAccount', message: 'TRAIL_EVENT_ROUTE_ACCOUNT must be the account the function runs in' }],
+        });
+      }
       // A Deny naming the member's EventBridge was put there by someone: it is not ours to remove,
       // and adding an Allow beside it would report a route that cannot deliver.
       if (deniesService(role.trustPolicy, principal)) {
