@@ -98,6 +98,32 @@ describe('only members of the directory get a route (the receiver role trusts th
   });
 });
 
+describe("a member's admin reshapes the route", () => {
+  it('our rule made to match everything, with an extra target to a foreign bus: the sweep puts back exactly our rule; the member\'s other rules (ours by name on another bus too) are untouched', async () => {
+    await invokeVending(emu, logger, A, undefined, 'v1', ROUTE_ENV);
+    const rule = emu.world.eventRules.find((x) => x.accountId === A && x.ruleName === 'trail-provisioner-tamper-route')!;
+    const exfil = { ...rule.targets[0]!, Id: 'exfil', Endpoint: `acs:eventbridge:${FN_REGION}:${OUTSIDER}:eventbus/default`, ParamList: rule.targets[0]!.ParamList.map((p) => (p.ResourceKey === 'AccountId' ? { ...p, Value: OUTSIDER } : p)) };
+    Object.assign(rule, { filterPattern: '{}', targets: [rule.targets[0]!, exfil] });
+    emu.world.eventBuses.push({ accountId: A, region: FN_REGION, name: 'custom' } as never);
+    const others = [
+      { ...rule, ruleName: 'their-own', targets: [exfil], filterPattern: '{"source":["acs.ecs"]}' },
+      { ...rule, eventBusName: 'custom', targets: [exfil], filterPattern: '{}' },
+    ];
+    emu.world.eventRules.push(...others.map((o) => JSON.parse(JSON.stringify(o)) as typeof rule));
+    const before = JSON.stringify(emu.world.eventRules.filter((x) => x !== rule && x.accountId === A));
+    const handler = createRemediation({ env: functionsEnv(emu, { ...ROUTE_ENV, TRAIL_ACCOUNTS: 'rd', TRAIL_WORKER_FUNCTION: WORKER }), logger });
+    const from = emu.world.calls.length;
+    const report = (await handler(Buffer.from(JSON.stringify({ triggerTime: '2026-01-01T00:00:00Z', triggerName: 'sweep', payload: '' })), ctx('sweep', WORKER))) as Report;
+    expect(report.eventRoutes?.find((x) => x.accountId === A)).toMatchObject({ status: 'fixed', drift: ['FilterPattern', 'Targets'], done: ['UpdateRule', 'PutTargets', 'DeleteTargets'] });
+    expect(rule.targets.map((t) => t.Id)).toEqual(['trail-provisioner-tamper-route']);
+    expect(JSON.parse(rule.filterPattern)).toMatchObject({ type: DEFAULT_TAMPER_TYPES });
+    expect(JSON.stringify(emu.world.eventRules.filter((x) => x !== rule && x.accountId === A))).toBe(before);
+    expect(emu.world.calls.slice(from).filter((c) => c.service === 'eventbridge' && /Delete/.test(c.action)).map((c) => `${c.action} ${c.request?.params['RuleName']} ${c.request?.params['EventBusName']} ${c.request?.params['TargetIds']}`)).toEqual([
+      'DeleteTargets trail-provisioner-tamper-route default ["exfil"]',
+    ]);
+  });
+});
+
 describe('a receiver role trust policy someone shaped', () => {
   const P = (id: string) => `${id}@eventbridge.aliyuncs.com`;
   const shaped = {
