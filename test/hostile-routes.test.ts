@@ -153,6 +153,7 @@ describe('a receiver role trust policy someone shaped', () => {
     ['a document that is a JSON list', JSON.stringify([{ Effect: 'Allow' }])],
     ['a Service principal that is not a string', JSON.stringify({ Version: '1', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: [{ x: 1 }] } }] })],
     ['a statement that is not an object', JSON.stringify({ Version: '1', Statement: ['sts:AssumeRole'] })],
+    ['a number JSON cannot carry exactly', '{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["fc.aliyuncs.com"]},"Condition":{"NumericEquals":{"acs:x":12345678901234567891}}},{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["fc.aliyuncs.com"]}}]}'],
   ])('%s is refused (InvalidConfiguration): no UpdateRole, no rule in the member', async (_label, document) => {
     Object.assign(receiver(), { trustDocument: document, trustedServices: ['fc.aliyuncs.com'] });
     const from = emu.world.calls.length;
@@ -175,6 +176,11 @@ describe('a receiver role trust policy someone shaped', () => {
     Object.assign(receiver(), { trustDocument: JSON.stringify(shaped) });
     const [ok] = (await invokeVending(emu, logger, A, undefined, 'other-denied', ROUTE_ENV)) as VendingResult[];
     expect(ok!.eventRoute).toMatchObject({ status: 'fixed' });
+  });
+
+  it('numbers that survive, and digits inside strings, do not stop the rewrite', () => {
+    const doc = '{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":["fc.aliyuncs.com"]},"Condition":{"NumericLessThan":{"acs:n":-12.5,"acs:m":3e21,"acs:id":1400000000000001}},"Sid":"12345678901234567891 \\" 9"}]}';
+    expect(() => withServicePrincipal(doc, P(A))).not.toThrow();
   });
 
   it('an empty document is not replaced by one trusting only the member', () => {

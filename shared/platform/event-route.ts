@@ -208,6 +208,7 @@ export function withServicePrincipal(document: string, principal: string): strin
   }
   const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if (!isObject(doc) || !Array.isArray(doc.Statement)) throw refuse('is not a policy document with a Statement list');
+  if (!numbersSurvive(document)) throw refuse('holds a number JSON cannot carry exactly (it would change when written back)');
   const strings = (v: unknown) => v === undefined || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
   if (!doc.Statement.every((s) => isObject(s) && strings(s.Action) && strings(s.Effect) && (s.Principal === undefined || typeof s.Principal === 'string' || (isObject(s.Principal) && strings(s.Principal.Service))))) {
     throw refuse('has a statement of an unexpected form');
@@ -222,6 +223,26 @@ export function withServicePrincipal(document: string, principal: string): strin
   if (target) target.Principal = { ...target.Principal, Service: [...services(target), principal] };
   else statements.push({ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: [principal] } });
   return JSON.stringify(doc);
+}
+
+/** Whether every number in the JSON text keeps its value through JSON.parse (a 20-digit Condition value would not). */
+function numbersSurvive(text: string): boolean {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '-' || (c >= '0' && c <= '9')) {
+      const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))?.[0] ?? c;
+      // Up to 15 significant digits, a decimal reads back as the same value (written maybe as 3e+21 for 3e21).
+      const digits = token.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+      if (digits.length > 15 && !(/^-?\d+$/.test(token) && Number.isSafeInteger(Number(token)))) return false;
+      i += token.length - 1;
+    }
+  }
+  return true;
 }
 
 /** Whether a Deny statement of the trust policy covers sts:AssumeRole by `principal` (a document that is not understood denies nothing here: it is refused later). */
