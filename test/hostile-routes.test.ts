@@ -13,6 +13,8 @@ import type { SeedFile } from '../emulator/state';
 import { createHandler as createTamper, type TamperInvocationResult } from '../functions/tamper';
 import { toTamperEvent } from '../functions/tamper/event';
 import { createHandler as createRemediation } from '../functions/remediation';
+import { loadConfig } from '../shared/platform/config';
+import { remediateAccounts } from '../shared/triggers/remediation';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { DEFAULT_POLICY } from '../shared/core/guardrails';
 import { ensureTrail } from '../shared/core/provisioner';
@@ -77,15 +79,31 @@ describe('only members of the directory get a route (the receiver role trusts th
     expect(receiver().trustedServices).toEqual([`${A}@eventbridge.aliyuncs.com`]);
   });
 
-  it('a remediation invocation naming an outside account (payload accounts) gets no route for it; a listed member does', async () => {
+  it('a remediation invocation naming an outside account (payload accounts) is refused for it before any AssumeRole: no trail, no route; the listed member is done', async () => {
     const handler = createRemediation({ env: functionsEnv(emu, { ...ROUTE_ENV, TRAIL_ACCOUNTS: 'rd', TRAIL_WORKER_FUNCTION: WORKER }), logger });
     const from = emu.world.calls.length;
     const report = (await handler(Buffer.from(JSON.stringify({ accounts: [OUTSIDER, B] })), ctx('manual', WORKER))) as Report;
+    expect(report.failed).toEqual([expect.objectContaining({ accountId: OUTSIDER, Code: 'AccountNotAllowed', retryable: false })]);
+    expect((report.eventRoutes ?? []).map((r) => [r.accountId, r.status])).toEqual([[B, 'fixed']]);
+    expect(writes(from).filter((w) => w.startsWith(OUTSIDER))).toEqual([]);
+    expect(emu.world.calls.slice(from).filter((c) => c.accountId === OUTSIDER || (c.action === 'AssumeRole' && String(c.request?.params['RoleArn']).includes(OUTSIDER)))).toEqual([]);
+    expect(trailOf(OUTSIDER)).toBeUndefined();
+    expect(receiver().trustedServices).toEqual([`${B}@eventbridge.aliyuncs.com`]);
+    // Under a TRAIL_ACCOUNTS list, the payload may only name listed accounts.
+    const listed = createRemediation({ env: functionsEnv(emu, { ...ROUTE_ENV, TRAIL_ACCOUNTS: A, TRAIL_WORKER_FUNCTION: WORKER }), logger });
+    const r2 = (await listed(Buffer.from(JSON.stringify({ accounts: [B] })), ctx('manual-2', WORKER))) as Report;
+    expect(r2.failed).toEqual([expect.objectContaining({ accountId: B, Code: 'AccountNotAllowed' })]);
+  });
+
+  it('a batch of accounts not listed in this invocation (a fan-out worker) asks the directory before a route: an outsider gets AccountNotAllowed, no UpdateRole', async () => {
+    const deps = { config: loadConfig(functionsEnv(emu, { ...ROUTE_ENV, TRAIL_WORKER_FUNCTION: WORKER })), credentials: staticCredentials(fnKey(FN_MGMT)), env: functionsEnv(emu, ROUTE_ENV), selfAccountId: FN_MGMT, logger };
+    const from = emu.world.calls.length;
+    const report = await remediateAccounts([OUTSIDER, A], [FN_REGION], [BASELINE as never], deps, { runId: 'batch-like', dryRun: false, mode: 'batch' });
     const routes = Object.fromEntries((report.eventRoutes ?? []).map((r) => [r.accountId, r]));
     expect(routes[OUTSIDER]).toMatchObject({ status: 'failed', error: { Code: 'AccountNotAllowed' }, done: [] });
-    expect(routes[B]).toMatchObject({ status: 'fixed' });
-    expect(writes(from).filter((w) => w.startsWith(`${OUTSIDER}:eventbridge`))).toEqual([]);
-    expect(receiver().trustedServices).toEqual([`${B}@eventbridge.aliyuncs.com`]);
+    expect(routes[A]).toMatchObject({ status: 'fixed' });
+    expect(writes(from).filter((w) => w.startsWith(`${OUTSIDER}:eventbridge`) || w.includes(':ram:'))).toEqual([`${FN_MGMT}:ram:UpdateRole`]);
+    expect(receiver().trustedServices).toEqual([`${A}@eventbridge.aliyuncs.com`]);
     expect(emu.world.calls.slice(from).filter((c) => c.action === 'GetAccount').map((c) => c.status).sort()).toEqual([200, 404]);
   });
 
