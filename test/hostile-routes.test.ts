@@ -12,6 +12,7 @@ import { createEmulator, type Emulator } from '../emulator/server';
 import type { SeedFile } from '../emulator/state';
 import { createHandler as createTamper, type TamperInvocationResult } from '../functions/tamper';
 import { toTamperEvent } from '../functions/tamper/event';
+import { ownCause } from '../shared/triggers/tamper';
 import { createHandler as createRemediation } from '../functions/remediation';
 import { loadConfig } from '../shared/platform/config';
 import { remediateAccounts } from '../shared/triggers/remediation';
@@ -260,6 +261,17 @@ describe('forged tamper events', () => {
     const ok = await invoke(h, forged('StopLogging', BASELINE.Name, { recipientAccountId: A }, A));
     expect(ok.outcomes).toEqual([expect.objectContaining({ accountId: A })]);
     expect(emu.world.calls.slice(from).filter((c) => c.service === 'actiontrail').every((c) => c.accountId === A)).toBe(true);
+  });
+
+  it("a role named like ours in the wrong account, with a session named like ours, is not ours: the event is handled", () => {
+    const self = { accountId: FN_MGMT, roleName: 'trail-provisioner-tamper' };
+    // A member's admin makes a role named like the tamper function's and stops the trail with session "trail-x".
+    expect(ownCause({ type: 'assumed-role', principalId: '3:trail-x', accountId: A, userName: 'trail-provisioner-tamper:trail-x' }, self, A)).toBeUndefined();
+    // Someone in the management account makes a role named like the member role.
+    expect(ownCause({ type: 'assumed-role', principalId: '3:trail-vending', accountId: FN_MGMT, userName: 'ResourceDirectoryAccountAccessRole:trail-vending' }, self, FN_MGMT)).toBeUndefined();
+    // Ours where they are ours.
+    expect(ownCause({ type: 'assumed-role', principalId: '3:trail-vending', accountId: A, userName: 'ResourceDirectoryAccountAccessRole:trail-vending' }, self, A)).toMatch(/own role session/);
+    expect(ownCause({ type: 'assumed-role', principalId: '3:x', accountId: FN_MGMT, userName: 'trail-provisioner-tamper:x' }, self, FN_MGMT)).toMatch(/own role/);
   });
 
   it('the account of a routed event is the one EventBridge names (aliyunoriginalaccountid), and a malformed one is refused', () => {
