@@ -78,6 +78,13 @@ export interface EmuRole {
   grants: string[];
   /** Policies attached to the role by name (e.g. the system policy AliyunEventBridgePutEventsPolicy). */
   policies?: string[];
+  /**
+   * The trust policy exactly as RAM would return it, for a seed that shapes it (statements and
+   * forms the principal lists above do not model: Deny, Condition, a string Principal). GetRole
+   * answers it verbatim and UpdateRole keeps the new document verbatim; trustedServices and
+   * trustedAccounts must agree with it (UpdateRole sets them from it).
+   */
+  trustDocument?: string;
 }
 
 /** An OSS object; the body is base64 so snapshots stay plain JSON. */

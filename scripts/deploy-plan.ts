@@ -241,7 +241,8 @@ export function functionPolicy(name: string, props: Props, writeRoles: string[])
   // Resource Directory listing, for a function configured to sweep it (TRAIL_ACCOUNTS=rd).
   if (config.accounts.kind === 'rd' && env['TRAIL_ACCOUNTS'] !== undefined) s.push({ Effect: 'Allow', Action: ['resourcemanager:ListAccounts'], Resource: ['*'] });
   // Vending checks that an event's account is a member of the Resource Directory before acting on it.
-  if (duties.vends && config.vendingAccounts.kind === 'rd') s.push({ Effect: 'Allow', Action: ['resourcemanager:GetAccount'], Resource: ['*'] });
+  // And the member event route checks an account it cannot vouch for the same way before trusting its EventBridge.
+  if ((duties.vends && config.vendingAccounts.kind === 'rd') || loadEventRouteConfig(env)) s.push({ Effect: 'Allow', Action: ['resourcemanager:GetAccount'], Resource: ['*'] });
   if (config.baseline.kind === 'oss') s.push({ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${config.baseline.bucket}/${config.baseline.key}`] });
   if (config.policy.kind === 'oss') s.push({ Effect: 'Allow', Action: ['oss:GetObject'], Resource: [`acs:oss:*:*:${config.policy.bucket}/${config.policy.key}`] });
   // Tamper response's restore ledger (TRAIL_TAMPER_STATE_OSS) and remediation's CIS checks (TRAIL_CIS_CHECKS).

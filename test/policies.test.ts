@@ -267,7 +267,7 @@ describe('RAM policies against the calls each function makes', () => {
     expect(actions('remediation')).toEqual(
       [
         'actiontrail:CreateTrail', 'actiontrail:DescribeTrails', 'actiontrail:GetTrailStatus', 'actiontrail:StartLogging', 'actiontrail:UpdateTrail',
-        'fc:InvokeFunction', 'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'oss:GetObject', 'oss:ListObjects', 'oss:PutObject', 'ram:GetRole', 'ram:UpdateRole', 'resourcemanager:ListAccounts', 'sts:AssumeRole',
+        'fc:InvokeFunction', 'log:GetProject', 'odps:GetProject', 'oss:GetBucketInfo', 'oss:GetObject', 'oss:ListObjects', 'oss:PutObject', 'ram:GetRole', 'ram:UpdateRole', 'resourcemanager:GetAccount', 'resourcemanager:ListAccounts', 'sts:AssumeRole',
       ].sort(),
     );
     expect(actions('tamper')).toEqual(

@@ -44,12 +44,14 @@ export function maxSessionDuration(role: EmuRole): number {
  * UpdateRoleResponseBodyRole AssumeRolePolicyDocument is "the trust policy"), so GetRole answers
  * it as sent, as long as the role's modelled principals have not been changed since (tests and
  * seeds change trustedServices / trustedAccounts directly; the document is then rebuilt from them).
+ * A role seeded with `trustDocument` answers that document verbatim, and UpdateRole replaces it.
  */
 const storedTrust = new WeakMap<EmuRole, { document: string; services: string; accounts: string }>();
 const principalKey = (list: string[]) => JSON.stringify([...list].sort());
 
 /** The trust policy as RAM returns it (a JSON document in a string). */
 export function trustPolicy(role: EmuRole): string {
+  if (role.trustDocument !== undefined) return role.trustDocument;
   const stored = storedTrust.get(role);
   if (stored && stored.services === principalKey(role.trustedServices) && stored.accounts === principalKey(role.trustedAccounts)) return stored.document;
   const principal: Record<string, string[]> = {};
@@ -133,7 +135,8 @@ function updateRole(req: EmuRequest, world: World): EmuResponse {
     }
     role.trustedServices = [...services];
     role.trustedAccounts = [...accounts];
-    storedTrust.set(role, { document: raw, services: principalKey(role.trustedServices), accounts: principalKey(role.trustedAccounts) });
+    if (role.trustDocument !== undefined) role.trustDocument = raw;
+    else storedTrust.set(role, { document: raw, services: principalKey(role.trustedServices), accounts: principalKey(role.trustedAccounts) });
   }
   return roleAnswer(req, account, role);
 }

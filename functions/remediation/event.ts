@@ -6,6 +6,7 @@
  * - Fan-out batch (sent by the timer run through async InvokeFunction):
  *   {kind: "remediation-batch", runId, accounts, regions, dryRun, batchIndex?, batchCount?}.
  * - A manual invocation: the overrides object itself, or an empty event.
+ * Accounts an override names must be within TRAIL_ACCOUNTS (shared/triggers/remediation.ts refuses the others).
  */
 import { REGION } from '../../shared/platform/config';
 import { ProvisionError } from '../../shared/core/errors';

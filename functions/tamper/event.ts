@@ -11,8 +11,11 @@
  * `type` (TRAIL_TAMPER_EVENT_TYPES) and data.eventName. Events routed from a member account's bus
  * carry aliyunoriginalaccountid (EventBridge cross-account routing doc).
  *
- * The account the call was made in: data.recipientAccountId, else userIdentity.accountId, else
- * the aliyunoriginalaccountid / aliyunaccountid extension; it must be a 16-digit account id.
+ * The account the call was made in: on an event routed from another account's bus, the
+ * aliyunoriginalaccountid extension EventBridge sets (the sender controls the data, not this), and
+ * an event whose recipientAccountId (else userIdentity.accountId) names another account is refused;
+ * otherwise data.recipientAccountId, else userIdentity.accountId, else aliyunaccountid. It must be
+ * a 16-digit account id.
  */
 import { ProvisionError } from '../../shared/core/errors';
 import { SELECTOR_EVENT_NAMES, TAMPER_EVENT_NAMES, type TamperEvent } from '../../shared/triggers/tamper';
@@ -48,7 +51,18 @@ export function toTamperEvent(ev: CloudEvent, types: readonly string[]): TamperE
   const trailName = str(params[nameParam]);
   if (!trailName || !/^[a-z][a-z0-9_-]{5,35}$/.test(trailName)) throw bad(`The ActionTrail event names no valid trail (requestParameters.${nameParam}).`, `/data/requestParameters/${nameParam}`);
   const identity = asObject(data['userIdentity']) ?? {};
-  const accountId = [data['recipientAccountId'], identity['accountId'], ev['aliyunoriginalaccountid'], ev['aliyunaccountid']].map(str).find((v) => v !== undefined);
+  // What the data says (the sender's word): recipientAccountId, else userIdentity.accountId.
+  const claimed = [data['recipientAccountId'], identity['accountId']].map(str).find((v) => v !== undefined);
+  // A routed event came from the bus of the account EventBridge names in aliyunoriginalaccountid;
+  // its data is whatever that account's bus carried (its admin may put events there): the event
+  // is about that account, or it is refused. A data field naming another account is not trusted.
+  const routed = ev['aliyunoriginalaccountid'] !== undefined;
+  const original = routed ? str(ev['aliyunoriginalaccountid']) : undefined;
+  if (routed && (!original || !/^\d{16}$/.test(original))) throw bad('The routed event names no 16-digit sending account (aliyunoriginalaccountid).', '/aliyunoriginalaccountid');
+  if (original && claimed !== undefined && claimed !== original) {
+    throw bad(`The routed event came from account ${original} but its data names account ${claimed.slice(0, 32)}: refused.`, '/data/recipientAccountId');
+  }
+  const accountId = original ?? claimed ?? str(ev['aliyunaccountid']);
   if (!accountId || !/^\d{16}$/.test(accountId)) throw bad('The ActionTrail event names no 16-digit account id (recipientAccountId / userIdentity.accountId).', '/data/recipientAccountId');
   const delivery: Partial<TrailSpec> = {};
   for (const k of DELIVERY_PARAMS) {

@@ -33,7 +33,9 @@ export function trustedServicesOf(policyDocument: string | undefined): string[] 
     return [];
   }
   const out = new Set<string>();
-  for (const st of doc.Statement ?? []) {
+  // A document of another shape trusts nothing this code can read (callers refuse to rewrite it).
+  for (const st of Array.isArray(doc?.Statement) ? doc.Statement : []) {
+    if (!st || typeof st !== 'object') continue;
     if (st.Effect && st.Effect !== 'Allow') continue;
     const actions = ([] as string[]).concat(st.Action ?? []);
     if (actions.length > 0 && !actions.includes('sts:AssumeRole')) continue;

@@ -30,6 +30,7 @@ import { retrier } from '../core/retry';
 import { ACCOUNT_ID } from '../core/arn';
 import { createEventBridgeClient, type EventRule, type EventTarget } from '../cloud/eventbridge';
 import { createRamClient } from '../cloud/ram';
+import { createResourceManagerClient } from '../cloud/resourcemanager';
 import { createStsClient } from '../cloud/sts';
 import { invalidConfig } from './config';
 import { silentLogger, type Logger } from './log';
@@ -109,6 +110,13 @@ export interface EventRouteDeps {
   eventNames: readonly string[];
   /** The management account id when known (the function's own account). */
   selfAccountId?: string;
+  /**
+   * True when the caller knows the account is a Resource Directory member (Resource Manager said
+   * so in this invocation) or one the configuration names. Otherwise GetAccount is asked first: an
+   * account outside the directory is refused (AccountNotAllowed) before any write, so no event or
+   * payload naming a foreign account can get its EventBridge into the receiver role's trust.
+   */
+  memberVerified?: boolean;
   env?: NodeJS.ProcessEnv;
   dryRun?: boolean;
   logger?: Logger;
@@ -188,14 +196,25 @@ interface TrustStatement {
  * such statement with Service principals, else in a statement of its own. The rest is kept.
  */
 export function withServicePrincipal(document: string, principal: string): string {
+  const refuse = (why: string) => new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: `The receiver role trust policy ${why}; it is left as is.` });
   let doc: { Version?: string; Statement?: TrustStatement[]; [k: string]: unknown };
+  // Rewritten only when every part of it is understood: a document read wrong would be written
+  // back without what was not understood (another principal, a statement), or malformed.
+  if (!document.trim()) throw refuse('was not returned (empty)');
   try {
-    doc = JSON.parse(document || '{}') as typeof doc;
+    doc = JSON.parse(document) as typeof doc;
   } catch {
-    throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'The receiver role trust policy is not JSON; it is left as is.' });
+    throw refuse('is not JSON');
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(doc) || !Array.isArray(doc.Statement)) throw refuse('is not a policy document with a Statement list');
+  if (!numbersSurvive(document)) throw refuse('holds a number JSON cannot carry exactly (it would change when written back)');
+  const strings = (v: unknown) => v === undefined || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+  if (!doc.Statement.every((s) => isObject(s) && strings(s.Action) && strings(s.Effect) && (s.Principal === undefined || typeof s.Principal === 'string' || (isObject(s.Principal) && strings(s.Principal.Service))))) {
+    throw refuse('has a statement of an unexpected form');
   }
   doc.Version ??= '1';
-  const statements = Array.isArray(doc.Statement) ? doc.Statement : (doc.Statement = []);
+  const statements = doc.Statement;
   const assumes = (s: TrustStatement) => s.Effect === 'Allow' && ([] as string[]).concat(s.Action ?? []).includes('sts:AssumeRole') && s.Condition === undefined;
   const services = (s: TrustStatement) => ([] as string[]).concat(s.Principal?.Service ?? []);
   const target =
@@ -204,6 +223,46 @@ export function withServicePrincipal(document: string, principal: string): strin
   if (target) target.Principal = { ...target.Principal, Service: [...services(target), principal] };
   else statements.push({ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: [principal] } });
   return JSON.stringify(doc);
+}
+
+/** Whether every number in the JSON text keeps its value through JSON.parse (a 20-digit Condition value would not). */
+function numbersSurvive(text: string): boolean {
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '-' || (c >= '0' && c <= '9')) {
+      const token = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400))?.[0] ?? c;
+      // Up to 15 significant digits, a decimal reads back as the same value (written maybe as 3e+21 for 3e21).
+      const digits = token.replace(/^-/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+      if (digits.length > 15 && !(/^-?\d+$/.test(token) && Number.isSafeInteger(Number(token)))) return false;
+      i += token.length - 1;
+    }
+  }
+  return true;
+}
+
+/** Whether a Deny statement of the trust policy covers sts:AssumeRole by `principal` (a document that is not understood denies nothing here: it is refused later). */
+export function deniesService(document: string, principal: string): boolean {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(document);
+  } catch {
+    return false;
+  }
+  const statements = doc && typeof doc === 'object' && Array.isArray((doc as { Statement?: unknown }).Statement) ? ((doc as { Statement: unknown[] }).Statement as TrustStatement[]) : [];
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  return statements.some(
+    (s) =>
+      s !== null &&
+      typeof s === 'object' &&
+      s.Effect === 'Deny' &&
+      list(s.Action).some((a) => a === 'sts:AssumeRole' || a === 'sts:*' || a === '*') &&
+      ((s.Principal as unknown) === '*' || (typeof s.Principal === 'object' && s.Principal !== null && list(s.Principal.Service).some((x) => x === principal || x === '*'))),
+  );
 }
 
 /** One lock per receiver role and instance: its trust policy is read, extended and written by one caller at a time. */
@@ -252,12 +311,40 @@ export async function ensureMemberEventRoute(accountId: string, deps: EventRoute
     const receiver = await receivingAccount(deps, route);
     if (receiver === accountId) return { accountId, status: 'receiver', rule: route.rule, drift: [], done: [], planned: [] };
 
+    // 0. Only a member of the directory (or a configured account) is routed.
+    if (!deps.memberVerified) {
+      const rm = createResourceManagerClient({ region: deps.region, credentials: deps.managementCredentials, env: deps.env });
+      if ((await call('resourcemanager:GetAccount', () => rm.getAccount(accountId))) === undefined) {
+        throw new ProvisionError({
+          code: 'AccountNotAllowed',
+          status: 403,
+          message: `Account ${accountId} is not a member of this Resource Directory: its EventBridge is not given the receiver role ${route.role} (nothing was written).`,
+        });
+      }
+    }
+
     // 1. The receiver role trusts the member's EventBridge.
     const ram = createRamClient({ region: deps.region, credentials: deps.managementCredentials, env: deps.env });
     const principal = `${accountId}@eventbridge.aliyuncs.com`;
     await underLock(`${receiver}/${route.role.toLowerCase()}`, async () => {
       const role = await call('ram:GetRole', () => ram.getRole(route.role));
       if (!role) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: `The receiver role ${route.role} (TRAIL_EVENT_ROUTE_ROLE) does not exist in account ${receiver}.` });
+      // RAM answers for the credentials' own account: a receiving account configured elsewhere
+      // would have this account's role of that name widened for a bus it does not own.
+      const owner = /^acs:ram::(\d+):role\//.exec(role.arn)?.[1];
+      if (owner !== receiver) {
+        throw new ProvisionError({
+          code: 'InvalidConfiguration',
+          status: 500,
+          message: `TRAIL_EVENT_ROUTE_ACCOUNT is ${receiver}, but the receiver role ${route.role} read with this function's credentials is in account ${owner ?? '?'}: the receiving account must be the one the function runs in; nothing was written.`,
+          fields: [{ pointer: '/TRAIL_EVENT_ROUTE_ACCOUNT', rule: 'ownAccount', message: 'TRAIL_EVENT_ROUTE_ACCOUNT must be the account the function runs in' }],
+        });
+      }
+      // A Deny naming the member's EventBridge was put there by someone: it is not ours to remove,
+      // and adding an Allow beside it would report a route that cannot deliver.
+      if (deniesService(role.trustPolicy, principal)) {
+        throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: `The trust policy of ${route.role} (TRAIL_EVENT_ROUTE_ROLE) denies ${principal}; it is left as is, and events of ${accountId} cannot be routed until that statement goes.` });
+      }
       if (role.trustedServices.includes(principal)) return;
       out.drift.push('TrustPolicy');
       const document = withServicePrincipal(role.trustPolicy, principal);

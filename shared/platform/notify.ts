@@ -44,6 +44,27 @@ export function dingTalkSign(secret: string, timestamp: number | string): string
   return createHmac('sha256', secret).update(`${timestamp}\n${secret}`, 'utf8').digest('base64');
 }
 
+/** Longest value a DingTalk line shows (the JSON format carries everything). */
+const MARKDOWN_VALUE_MAX = 300;
+
+/**
+ * A value as literal text on one markdown line: much of a notification comes from the event
+ * (userIdentity names, regions, times: whoever put the event on the bus chose them), so line
+ * breaks and control characters become spaces, markdown punctuation is backslash-escaped
+ * (CommonMark "Backslash escapes": no link, image, heading, emphasis or HTML is made), and the
+ * value is cut at MARKDOWN_VALUE_MAX characters.
+ */
+export function markdownText(v: string): string {
+  return oneLine(v).replace(/[\\`*_{}[\]()#!|<>~]/g, (c) => `\\${c}`);
+}
+
+/** One line of at most MARKDOWN_VALUE_MAX characters (the message title, a plain-text field). */
+function oneLine(v: string): string {
+  // eslint-disable-next-line no-control-regex
+  const line = v.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return line.length > MARKDOWN_VALUE_MAX ? `${line.slice(0, MARKDOWN_VALUE_MAX)}…` : line;
+}
+
 /** The URL and body a notification is POSTed with. */
 export function webhookRequest(cfg: WebhookConfig, n: Notification, now = Date.now()): { url: string; body: Record<string, unknown> } {
   const payload = redactKnown({ source: 'trail-provisioner', at: new Date(now).toISOString(), ...n }) as Record<string, unknown>;
@@ -53,11 +74,12 @@ export function webhookRequest(cfg: WebhookConfig, n: Notification, now = Date.n
     url.searchParams.set('timestamp', String(now));
     url.searchParams.set('sign', dingTalkSign(cfg.secret, now));
   }
-  const lines = [`### ${n.title}`, '', `- kind: ${n.kind}`];
-  if (n.accountId) lines.push(`- account: ${n.accountId}`);
-  if (n.trail) lines.push(`- trail: ${n.trail}`);
-  for (const [k, v] of Object.entries((payload['detail'] as Record<string, unknown> | undefined) ?? {})) lines.push(`- ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  return { url: url.toString(), body: { msgtype: 'markdown', markdown: { title: n.title, text: lines.join('\n') } } };
+  const title = String(payload['title'] ?? n.title);
+  const lines = [`### ${markdownText(title)}`, '', `- kind: ${n.kind}`];
+  if (n.accountId) lines.push(`- account: ${markdownText(n.accountId)}`);
+  if (n.trail) lines.push(`- trail: ${markdownText(n.trail)}`);
+  for (const [k, v] of Object.entries((payload['detail'] as Record<string, unknown> | undefined) ?? {})) lines.push(`- ${markdownText(k)}: ${markdownText(typeof v === 'string' ? v : JSON.stringify(v) ?? '')}`);
+  return { url: url.toString(), body: { msgtype: 'markdown', markdown: { title: oneLine(title), text: lines.join('\n') } } };
 }
 
 export interface NotifierOptions {

@@ -117,7 +117,7 @@ export async function remediateAccounts(
   regions: readonly string[],
   specs: readonly TrailSpec[],
   deps: RemediationDeps,
-  opts: { runId: string; dryRun: boolean; mode: 'inline' | 'batch'; policy?: GuardrailPolicy },
+  opts: { runId: string; dryRun: boolean; mode: 'inline' | 'batch'; policy?: GuardrailPolicy; members?: ReadonlySet<string>; refused?: readonly string[] },
 ): Promise<Report> {
   const startedAt = new Date().toISOString();
   const { config } = deps;
@@ -214,6 +214,7 @@ export async function remediateAccounts(
         eventTypes: tamperTypes,
         eventNames: [...TAMPER_EVENT_NAMES],
         selfAccountId: self,
+        memberVerified: config.accounts.kind === 'list' ? config.accounts.ids.includes(accountId) : (opts.members?.has(accountId) ?? false),
         env,
         dryRun: opts.dryRun,
         logger: log,
@@ -229,6 +230,10 @@ export async function remediateAccounts(
   const details = perAccount.flatMap((s, i) =>
     s.ok ? s.value : regions.map((region) => ({ accountId: accounts[i]!, region, error: errorSummary(s.error), retryable: isRetryableFailure(s.error), trails: [] })),
   );
+  for (const accountId of opts.refused ?? []) {
+    const error = { Code: 'AccountNotAllowed', Message: `Account ${accountId} is not covered by TRAIL_ACCOUNTS (${config.accounts.kind === 'rd' ? 'members of the Resource Directory' : 'the configured list'}): not checked, nothing written.` };
+    details.push(...regions.map((region) => ({ accountId, region, error, retryable: false, trails: [] })));
+  }
   const report = buildReport(
     { runId: opts.runId, mode: opts.mode, dryRun: opts.dryRun, startedAt, regions: [...regions], specs: specs.map((s) => s.Name), accounts: accounts.length },
     details,
@@ -263,7 +268,23 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
   const log = (deps.logger ?? silentLogger).child({ runId });
   const specs = await baseline(deps);
   if (specs.length === 0) throw new ProvisionError({ code: 'InvalidConfiguration', status: 500, message: 'No baseline trail specs are configured (TRAIL_BASELINE, TRAIL_BASELINE_FILE or TRAIL_BASELINE_OSS).' });
-  const accounts = run.accounts ?? (await targetAccounts(deps));
+  let accounts: string[];
+  let members: Set<string> | undefined;
+  let refused: string[] = [];
+  if (run.accounts === undefined) {
+    accounts = await targetAccounts(deps);
+    // Accounts Resource Manager listed in this invocation are members (no GetAccount for their routes).
+    members = config.accounts.kind === 'rd' ? new Set(accounts) : undefined;
+  } else {
+    // An invocation's own list (anyone who may invoke the function can send one) is held to
+    // TRAIL_ACCOUNTS: its list, or the directory's members; others are refused before any AssumeRole.
+    const scope = new Set(await targetAccounts(deps));
+    scope.add(await selfAccount(deps));
+    accounts = run.accounts.filter((a) => scope.has(a));
+    refused = run.accounts.filter((a) => !scope.has(a));
+    members = config.accounts.kind === 'rd' ? scope : undefined;
+    if (refused.length > 0) log.warn('accounts refused (not covered by TRAIL_ACCOUNTS)', { refused: refused.slice(0, 20), count: refused.length });
+  }
   log.info('remediation started', { accounts: accounts.length, regions, specs: specs.map((s) => s.Name), dryRun });
 
   const store = reportStore(deps);
@@ -274,7 +295,7 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
     log.warn('fan-out needs TRAIL_REPORT_OSS; running inline', { accounts: accounts.length });
   }
   if (accounts.length > config.fanoutThreshold && store) return dispatchBatches(store, accounts, regions, specs, deps, { runId, dryRun });
-  const report = await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline' });
+  const report = await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline', members, refused });
   if (warnings.length > 0) report.warnings = warnings;
   if (store && (await store.save(runId, 'report.json', report))) await store.saveReadable(runId, report);
   return report;

@@ -164,13 +164,17 @@ function sessionName(actor: TamperActor): string | undefined {
 
 /**
  * Why an event was caused by this project (then it is ignored), or undefined: a session named
- * "trail-…" of the member role (TRAIL_MEMBER_ROLE) or of the function's own role. The role is
- * checked too, since anyone may pick a session name: "trail-x" on another role is not ours.
+ * "trail-…" of the member role (TRAIL_MEMBER_ROLE) in a member account, or of the function's own
+ * role in its own account. The role and account are checked too, since anyone may pick a session
+ * name, and a member's admin may make a role of any name: "trail-x" on another role is not ours.
  */
 export function ownCause(actor: TamperActor, self: Self, accountId: string, memberRole = DEFAULT_MEMBER_ROLE): string | undefined {
   const session = sessionName(actor);
   const role = actor.userName?.includes(':') ? actor.userName.split(':')[0]!.toLowerCase() : undefined;
-  const ourRoles = [memberRole.toLowerCase(), ...(self.roleName ? [self.roleName.toLowerCase()] : [])];
+  // Which roles are ours depends on the account: the member role in members, the function's own
+  // role in its own account. Anyone who can make a role in a member may name it like our function's
+  // role (or, in the management account, like the member role) and call a session "trail-…".
+  const ourRoles = accountId === self.accountId ? (self.roleName ? [self.roleName.toLowerCase()] : []) : [memberRole.toLowerCase()];
   if (session?.startsWith(OWN_SESSION_PREFIX) && role && ourRoles.includes(role)) return `own role session ${session}`;
   if (self.roleName && accountId === self.accountId && (actor.accountId ?? accountId) === self.accountId) {
     const role = actor.userName?.split(':')[0];
@@ -302,6 +306,12 @@ async function organizationTrail(
     notifier.notify({ kind: 'tamper-failed', title: `Organization trail ${ev.trailName}: cannot restore after ${ev.eventName}`, accountId: ev.accountId, trail: ev.trailName, detail: { ...detail, error } });
     return { ...base, action: 'failed', error, retryable: false };
   }
+  const home = found!.HomeRegion && found!.HomeRegion !== cloud.region ? cloud.forRegion(found!.HomeRegion) : cloud;
+  // Logging already (a forged or stale StopLogging event): nothing to restore, and nothing counted
+  // against the fight limit, so such events cannot use it up before a real stop.
+  if ((await call('actiontrail:GetTrailStatus', () => home.actiontrail.getTrailStatus(ev.trailName, true))).IsLogging) {
+    return { ...base, action: 'compliant', restored: ev.trailName, done: [], isLogging: true };
+  }
   const now = (deps.now ?? Date.now)();
   const since = now - deps.tamper.windowSeconds * 1000;
   const key = `${ev.accountId}/${ev.trailName}`;
@@ -310,7 +320,6 @@ async function organizationTrail(
     notifier.notify({ kind: 'tamper-fight', title: `Organization trail ${ev.trailName} keeps being stopped`, accountId: ev.accountId, trail: ev.trailName, detail: { ...detail, restores: recent.length, windowSeconds: deps.tamper.windowSeconds } });
     return { ...base, action: 'limited', restored: ev.trailName, reason: `restored ${recent.length} times in the last ${deps.tamper.windowSeconds} s (TRAIL_TAMPER_MAX_RESTORES=${deps.tamper.maxRestores})` };
   }
-  const home = found!.HomeRegion && found!.HomeRegion !== cloud.region ? cloud.forRegion(found!.HomeRegion) : cloud;
   await call('actiontrail:StartLogging', () => home.actiontrail.startLogging(ev.trailName));
   const until = Math.min(Date.now() + 10_000, policy.deadline);
   for (let wait = 100; ; wait = Math.min(wait * 2, 2_000)) {

@@ -235,6 +235,8 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
       memberCredentials: credentials,
       eventTypes: safeTamperTypes(env),
       eventNames: [...TAMPER_EVENT_NAMES],
+      // assertVendable asked the directory (rd) or the account is listed; under "*" the route asks.
+      memberVerified: config.vendingAccounts.kind !== 'any',
       env,
       dryRun,
       logger: log,
