@@ -11,8 +11,7 @@
 import { createEmulator } from '../emulator/server';
 import { fcTriggerRule, waitForEventDeliveries } from '../emulator/services/eventbridge';
 import { ensureMemberEventRoute } from '../shared/platform/event-route';
-import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
-import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
+import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../shared/platform/tamper-config';
 import { createHandler, type TamperInvocationResult } from '../functions/tamper';
 import { createCloud } from '../shared/cloud';
 import { staticCredentials } from '../shared/cloud/credentials';
@@ -70,11 +69,11 @@ export async function tamperRestore(events: number, latencyMs: number, log: (lin
     const handler = createHandler({ env, logger: silentLogger });
     emu.registerFunction(MGMT, REGION, 'tamper', (event, ctx) => handler(event, ctx));
     emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/trail-tamper`;
-    emu.world.eventRules.push(fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } }, delayMs: 0 }));
+    emu.world.eventRules.push(fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: tamperEventPattern(DEFAULT_TAMPER_TYPES), delayMs: 0 }));
     // Each member's route, as vending makes it (here with the member's own key as the member credentials).
     for (const id of members) {
       const route = { role: 'trail-event-route', account: MGMT, bus: 'default', rule: 'trail-provisioner-tamper-route', trustMaxChars: 6144 };
-      const r = await ensureMemberEventRoute(id, { route, region: REGION, managementCredentials: staticCredentials(KEY), memberCredentials: staticCredentials(memberKey(id)), eventTypes: DEFAULT_TAMPER_TYPES, eventNames: [...TAMPER_EVENT_NAMES], env });
+      const r = await ensureMemberEventRoute(id, { route, region: REGION, managementCredentials: staticCredentials(KEY), memberCredentials: staticCredentials(memberKey(id)), eventTypes: DEFAULT_TAMPER_TYPES, env });
       if (r.status !== 'fixed') throw new Error(`member route not made: ${JSON.stringify(r.error)}`);
     }
     emu.world.faults.latencyMs = latencyMs;

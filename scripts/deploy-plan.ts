@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { loadConfig, type Config } from '../shared/platform/config';
-import { cisChecksEnabled, loadTamperConfig } from '../shared/platform/tamper-config';
+import { cisChecksEnabled, loadTamperConfig, tamperEventPattern } from '../shared/platform/tamper-config';
 import { loadEventRouteConfig, type EventRouteConfig } from '../shared/platform/event-route';
 import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
 import { ACCOUNT_VENDED_TYPE, RD_ACCOUNT_CREATED_EVENTS, RD_API_CALL_TYPES } from '../functions/vending/event';
@@ -377,9 +377,12 @@ export function checkDeployment(t: Template, policyDir = path.join(ROOT, 'polici
       if (name === 'tamper') {
         // The tamper function handles the types TRAIL_TAMPER_EVENT_TYPES names and the trail write calls it knows.
         const accepted = new Set(loadTamperConfig(env).eventTypes);
-        const names = ((pattern['data'] as Record<string, unknown> | undefined)?.['eventName'] ?? []) as string[];
+        const names = ((pattern['data'] as Record<string, unknown> | undefined)?.['eventName'] ?? []) as unknown[];
         if (types.length === 0 || types.some((x) => !accepted.has(x))) cross.push(`${name}/${String(tr['triggerName'])}: event types ${JSON.stringify(types)} are not the ones the tamper function handles (${[...accepted].join(', ')})`);
-        if (names.length === 0 || names.some((x) => !TAMPER_EVENT_NAMES.has(x))) cross.push(`${name}/${String(tr['triggerName'])}: data.eventName ${JSON.stringify(names)} must list only ${[...TAMPER_EVENT_NAMES].join(', ')}`);
+        // Either the shipped pattern (tamperEventPattern), or plain names the function handles, at most five (the rule models' limit per field).
+        const shipped = JSON.stringify(names) === JSON.stringify(tamperEventPattern(types).data.eventName);
+        const plain = names.length > 0 && names.length <= 5 && names.every((x) => typeof x === 'string' && TAMPER_EVENT_NAMES.has(x));
+        if (!shipped && !plain) cross.push(`${name}/${String(tr['triggerName'])}: data.eventName ${JSON.stringify(names)} must be ${JSON.stringify(tamperEventPattern(types).data.eventName)}, or at most five of ${[...TAMPER_EVENT_NAMES].join(', ')}`);
       } else if (types.includes(ACCOUNT_VENDED_TYPE)) {
         if (JSON.stringify(pattern['source']) !== JSON.stringify([env['TRAIL_VENDING_SOURCE']])) cross.push(`${name}/${String(tr['triggerName'])}: source ${JSON.stringify(pattern['source'])} is not TRAIL_VENDING_SOURCE ${env['TRAIL_VENDING_SOURCE']}`);
       } else {

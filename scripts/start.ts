@@ -38,8 +38,7 @@ import { createHandler as createRemediationHandler } from '../functions/remediat
 import { createHandler as createTamperHandler, type TamperInvocationResult } from '../functions/tamper';
 import { createWebhookReceiver } from '../emulator/webhook';
 import { fcTriggerRule } from '../emulator/services/eventbridge';
-import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
-import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
+import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../shared/platform/tamper-config';
 import RPCClient from '@alicloud/pop-core';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -165,7 +164,7 @@ async function main(): Promise<void> {
   emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${mgmt.id}:role/trail-tamper`;
   const delayMs = Number(values['event-delay-ms']);
   emu.world.eventDelayMs = Number.isFinite(delayMs) && delayMs >= 0 ? delayMs : 1000;
-  emu.world.eventRules.push(fcTriggerRule({ accountId: mgmt.id, region, functionName: 'tamper', filterPattern: { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } } }));
+  emu.world.eventRules.push(fcTriggerRule({ accountId: mgmt.id, region, functionName: 'tamper', filterPattern: tamperEventPattern(DEFAULT_TAMPER_TYPES) }));
   const memberKey = member.accessKeys![0]!;
   const pop = new RPCClient({ endpoint: emu.url, apiVersion: '2020-07-06', ...memberKey });
   say(`\n④ tamper loop: member's default bus → its route rule → management account's bus → tamper trigger's rule → tamper function (delay ${emu.world.eventDelayMs} ms per hop)`);

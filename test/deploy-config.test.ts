@@ -314,7 +314,9 @@ describe('s.yaml as rendered by `s preview`', () => {
     const bad = RAW.replace('TRAIL_WORKER_FUNCTION: ${vars.prefix}-remediation', 'TRAIL_WORKER_FUNCTION: trail-remediation')
       .replace('role: ${vars.roles.selfservice}', 'role: ${vars.roles.vending}')
       .replace('"type":["actiontrail:ActionTrail:ApiCall","actiontrail:ActionTrail:ConsoleOperation"]', '"type":["resourcemanager:Account:Created"]')
-      .replace("eventRouteBus: ${env('TRAIL_EVENT_ROUTE_BUS', 'default')}", 'eventRouteBus: audit-bus');
+      .replace("eventRouteBus: ${env('TRAIL_EVENT_ROUTE_BUS', 'default')}", 'eventRouteBus: audit-bus')
+      // Six plain names: past the rule models' "up to five expressions in each field" if values count.
+      .replace('"data":{"eventName":["StopLogging",{"suffix":"Trail"},{"suffix":"DataEventSelector"}]}', '"data":{"eventName":["StopLogging","DeleteTrail","UpdateTrail","CreateTrail","PutDataEventSelector","DeleteDataEventSelector"]}');
     const badFile = path.join(ROOT, `s.check-${process.pid}.yaml`);
     writeFileSync(badFile, bad);
     try {
@@ -326,6 +328,7 @@ describe('s.yaml as rendered by `s preview`', () => {
       expect(out).toMatch(/selfservice: shares its role/);
       expect(out).toMatch(/vending\/rd-account-created: event types \["resourcemanager:Account:Created"\] are not ones functions\/vending\/event\.ts accepts/);
       expect(out).toMatch(/tamper\/actiontrail-trail-writes: listens on the default bus, but the member event routes deliver to audit-bus/);
+      expect(out).toMatch(/tamper\/actiontrail-trail-writes: data\.eventName \["StopLogging","DeleteTrail",.*\] must be \["StopLogging",\{"suffix":"Trail"\},\{"suffix":"DataEventSelector"\}\], or at most five of/);
       expect(out).toMatch(/deploy:check FAILED/);
     } finally {
       rmSync(badFile, { force: true });

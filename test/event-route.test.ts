@@ -17,8 +17,7 @@ import { createEventBridgeClient } from '../shared/cloud/eventbridge';
 import { staticCredentials } from '../shared/cloud/credentials';
 import { createLogger } from '../shared/platform/log';
 import { ensureMemberEventRoute, loadEventRouteConfig, routePattern, withServicePrincipal } from '../shared/platform/event-route';
-import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
-import { TAMPER_EVENT_NAMES } from '../shared/triggers/tamper';
+import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../shared/platform/tamper-config';
 import type { VendingResult } from '../shared/triggers/vending';
 import { formatReport, type Report } from '../shared/triggers/report';
 import { reportHtml } from '../shared/triggers/report-html';
@@ -66,7 +65,7 @@ beforeEach(async () => {
     received.push(JSON.parse(event.toString()) as Record<string, unknown>);
     return tamper(event, ctx);
   });
-  emu.world.eventRules.push(fcTriggerRule({ accountId: FN_MGMT, region: FN_REGION, functionName: 'tamper', filterPattern: { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } } }));
+  emu.world.eventRules.push(fcTriggerRule({ accountId: FN_MGMT, region: FN_REGION, functionName: 'tamper', filterPattern: tamperEventPattern(DEFAULT_TAMPER_TYPES) }));
 });
 afterEach(async () => {
   await emu.close();
@@ -83,7 +82,7 @@ describe('vending makes the route, and a member tamper is restored through both 
     expect(emu.world.accounts.get(A)!.roles.find((r) => r.name === 'AliyunServiceRoleForEventBridgeSourceActionTrail')?.trustedServices).toEqual(['source-actiontrail.eventbridge.aliyuncs.com']);
     expect(receiver().trustedServices).toEqual([`${A}@eventbridge.aliyuncs.com`]);
     const rule = ruleOf(A)!;
-    expect(JSON.parse(rule.filterPattern)).toEqual({ type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } });
+    expect(JSON.parse(rule.filterPattern)).toEqual(tamperEventPattern(DEFAULT_TAMPER_TYPES));
     expect(rule.targets).toEqual([
       expect.objectContaining({
         Type: 'acs.eventbridge',
@@ -229,7 +228,7 @@ describe('drift is repaired', () => {
     expect(writes(from)).toEqual([`${A}:eventbridge:UpdateRule`, `${A}:eventbridge:PutTargets`, `${A}:eventbridge:DeleteTargets`]);
     expect(rule.status).toBe('ENABLE');
     expect(rule.targets.map((t) => t.Id)).toEqual(['trail-provisioner-tamper-route']);
-    expect(JSON.parse(rule.filterPattern)).toEqual(JSON.parse(routePattern(DEFAULT_TAMPER_TYPES, [...TAMPER_EVENT_NAMES])));
+    expect(JSON.parse(rule.filterPattern)).toEqual(JSON.parse(routePattern(DEFAULT_TAMPER_TYPES)));
     // And it is right again.
     from = emu.world.calls.length;
     [r] = (await invokeVending(emu, logger, A, undefined, 'v4', ROUTE_ENV)) as VendingResult[];
@@ -279,7 +278,7 @@ describe('refusals and switches', () => {
   it('the receiving account itself needs no route', async () => {
     const env = { ...functionsEnv(emu), ...ROUTE_ENV };
     const creds = staticCredentials(fnKey(FN_MGMT));
-    const r = await ensureMemberEventRoute(FN_MGMT, { region: FN_REGION, managementCredentials: creds, memberCredentials: creds, eventTypes: DEFAULT_TAMPER_TYPES, eventNames: [...TAMPER_EVENT_NAMES], env });
+    const r = await ensureMemberEventRoute(FN_MGMT, { region: FN_REGION, managementCredentials: creds, memberCredentials: creds, eventTypes: DEFAULT_TAMPER_TYPES, env });
     expect(r.status).toBe('receiver');
   });
 });

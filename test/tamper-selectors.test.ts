@@ -16,8 +16,8 @@ import { toTamperEvent } from '../functions/tamper/event';
 import { ensureTrail } from '../shared/core/provisioner';
 import { DEFAULT_POLICY } from '../shared/core/guardrails';
 import { silentLogger } from '../shared/platform/log';
-import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
-import { TAMPER_EVENT_NAMES, type TamperOutcome } from '../shared/triggers/tamper';
+import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../shared/platform/tamper-config';
+import { type TamperOutcome } from '../shared/triggers/tamper';
 import type { DataEventSelector, TrailSpec } from '../shared/core/spec';
 import { ensureMemberEventRoute, loadEventRouteConfig } from '../shared/platform/event-route';
 import { assumeRoleCredentials, memberRoleArn } from '../shared/platform/accounts';
@@ -60,7 +60,6 @@ async function routeMember(account: string) {
     managementCredentials: base,
     memberCredentials: assumeRoleCredentials({ region: REGION, credentials: base, env }, memberRoleArn(account), { sessionName: 'trail-vending' }),
     eventTypes: DEFAULT_TAMPER_TYPES,
-    eventNames: [...TAMPER_EVENT_NAMES],
     env,
   });
   expect(out.status).toBe('fixed');
@@ -76,7 +75,7 @@ function wire(env: NodeJS.ProcessEnv = {}) {
   emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/${FN_ROLE}`;
   // The rule the tamper trigger deploys on the management account's default bus (s.yaml's pattern).
   const rules = emu.world.eventRules;
-  const pattern = { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } };
+  const pattern = tamperEventPattern(DEFAULT_TAMPER_TYPES);
   rules.splice(0, rules.length, ...rules.filter((r) => r.accountId !== MGMT), fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: pattern }));
 }
 

@@ -14,8 +14,8 @@ import { toTamperEvent } from '../functions/tamper/event';
 import { ensureTrail } from '../shared/core/provisioner';
 import { DEFAULT_POLICY } from '../shared/core/guardrails';
 import { silentLogger } from '../shared/platform/log';
-import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
-import { TAMPER_EVENT_NAMES, ownCause, type TamperOutcome } from '../shared/triggers/tamper';
+import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../shared/platform/tamper-config';
+import { ownCause, type TamperOutcome } from '../shared/triggers/tamper';
 import { ensureMemberEventRoute, loadEventRouteConfig } from '../shared/platform/event-route';
 import { assumeRoleCredentials, memberRoleArn } from '../shared/platform/accounts';
 import { staticCredentials as staticCreds } from '../shared/cloud/credentials';
@@ -25,7 +25,7 @@ const BASELINE = [{ Name: 'baseline-trail', OssBucketName: `audit-${MGMT}`, OssK
 const FN_ROLE = 'trail-tamper-fn';
 const RECEIVER = 'trail-event-route';
 /** The tamper trigger's pattern, as s.yaml deploys it. */
-const TRIGGER_PATTERN = { type: DEFAULT_TAMPER_TYPES, data: { eventName: [...TAMPER_EVENT_NAMES] } };
+const TRIGGER_PATTERN = tamperEventPattern(DEFAULT_TAMPER_TYPES);
 
 let emu: Emulator;
 let hook: WebhookReceiver;
@@ -53,7 +53,6 @@ async function routeMember(account: string) {
     managementCredentials: base,
     memberCredentials: assumeRoleCredentials({ region: REGION, credentials: base, env }, memberRoleArn(account), { sessionName: 'trail-vending' }),
     eventTypes: DEFAULT_TAMPER_TYPES,
-    eventNames: [...TAMPER_EVENT_NAMES],
     env,
   });
   expect(out.status).toBe('fixed');

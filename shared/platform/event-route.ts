@@ -34,6 +34,7 @@ import { createResourceManagerClient } from '../cloud/resourcemanager';
 import { createStsClient } from '../cloud/sts';
 import { invalidConfig } from './config';
 import { silentLogger, type Logger } from './log';
+import { tamperEventPattern } from './tamper-config';
 import type { CredentialsProvider } from '../cloud/types';
 
 /** RAM's documented size limit for a custom policy (RAM "Limits"); no separate figure is documented for a trust policy. */
@@ -105,9 +106,8 @@ export interface EventRouteDeps {
   managementCredentials: CredentialsProvider;
   /** The member role's credentials in the member account. */
   memberCredentials: CredentialsProvider;
-  /** The trail tamper pattern: the event types and names the tamper trigger matches. */
+  /** The event types the tamper trigger matches (the pattern is tamperEventPattern() of them). */
   eventTypes: readonly string[];
-  eventNames: readonly string[];
   /** The management account id when known (the function's own account). */
   selfAccountId?: string;
   /**
@@ -123,9 +123,9 @@ export interface EventRouteDeps {
   deadline?: number;
 }
 
-/** The rule's pattern: the tamper trigger's, as s.yaml deploys it ({"type": [...], "data": {"eventName": [...]}}). */
-export function routePattern(eventTypes: readonly string[], eventNames: readonly string[]): string {
-  return JSON.stringify({ type: [...eventTypes], data: { eventName: [...eventNames] } });
+/** The rule's pattern: the tamper trigger's, as s.yaml deploys it (tamperEventPattern). */
+export function routePattern(eventTypes: readonly string[]): string {
+  return JSON.stringify(tamperEventPattern(eventTypes));
 }
 
 /** The one target: the receiving bus of the management account, through the receiver role. */
@@ -146,14 +146,19 @@ export function routeTarget(region: string, account: string, route: EventRouteCo
   };
 }
 
-/** JSON with object keys sorted and arrays of plain values sorted: two patterns that mean the same compare equal. */
+/**
+ * JSON with object keys sorted and value lists sorted (entries compared as canonical JSON, so
+ * condition objects such as {"suffix": "Trail"} sort too): two patterns that mean the same compare
+ * equal. A `numeric` list keeps its order (operator, value, operator, value).
+ */
 function canonical(v: unknown): string {
-  const norm = (x: unknown): unknown => {
+  const norm = (x: unknown, key?: string): unknown => {
     if (Array.isArray(x)) {
-      const items = x.map(norm);
-      return items.every((i) => i === null || typeof i !== 'object') ? [...items].sort((a, b) => String(a).localeCompare(String(b))) : items;
+      const items = x.map((i) => norm(i));
+      if (key === 'numeric') return items;
+      return items.map((i) => [JSON.stringify(i), i] as const).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
     }
-    if (x && typeof x === 'object') return Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, norm((x as Record<string, unknown>)[k])]));
+    if (x && typeof x === 'object') return Object.fromEntries(Object.keys(x as object).sort().map((k) => [k, norm((x as Record<string, unknown>)[k], k)]));
     return x;
   };
   return JSON.stringify(norm(v));
@@ -360,7 +365,7 @@ export async function ensureMemberEventRoute(accountId: string, deps: EventRoute
 
     // 2. The member's rule routes the tamper events to the receiving bus.
     const eb = createEventBridgeClient({ region: deps.region, credentials: deps.memberCredentials, env: deps.env, accountId });
-    const pattern = routePattern(deps.eventTypes, deps.eventNames);
+    const pattern = routePattern(deps.eventTypes);
     const target = routeTarget(deps.region, receiver, route);
     if (!(await call('eventbridge:CheckServiceLinkedRoleForProduct', () => eb.checkServiceLinkedRole(ACTIONTRAIL_SOURCE_SLR)))) {
       out.drift.push('ServiceLinkedRole');

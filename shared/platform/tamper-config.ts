@@ -8,6 +8,26 @@ import { invalidConfig } from './config';
 /** ActionTrail's CloudEvent types on EventBridge (EventBridge "ActionTrail events" doc): API calls and console operations. */
 export const DEFAULT_TAMPER_TYPES = ['actiontrail:ActionTrail:ApiCall', 'actiontrail:ActionTrail:ConsoleOperation'];
 
+/** One entry of an EventBridge pattern's value list: an exact value or a condition object (EventBridge "Event patterns"). */
+export type PatternEntry = string | { suffix: string } | { prefix: string };
+
+/**
+ * data.eventName of the tamper pattern: StopLogging, and ActionTrail's calls named …Trail
+ * (CreateTrail, UpdateTrail, DeleteTrail) and …DataEventSelector (PutDataEventSelector,
+ * DeleteDataEventSelector; GetDataEventSelector is a read, and reads are not published). Three
+ * expressions instead of six names: the CreateRule / UpdateRule models allow "up to five
+ * expressions in the map data structure in each field" without saying whether plain values count
+ * (docs/conformance.md, eb.pattern); three is within the limit either way. Among ActionTrail's
+ * operations it matches exactly TAMPER_EVENT_NAMES (test/tamper-pattern.test.ts), which the tamper
+ * function checks again.
+ */
+export const TAMPER_EVENT_NAME_PATTERN: readonly PatternEntry[] = Object.freeze(['StopLogging', { suffix: 'Trail' }, { suffix: 'DataEventSelector' }]);
+
+/** The tamper trigger's EventBridge pattern (s.yaml deploys the same; the member routes use it too). */
+export function tamperEventPattern(types: readonly string[]): { type: string[]; data: { eventName: PatternEntry[] } } {
+  return { type: [...types], data: { eventName: TAMPER_EVENT_NAME_PATTERN.map((e) => (typeof e === 'string' ? e : { ...e })) } };
+}
+
 export interface WebhookConfig {
   /** TRAIL_WEBHOOK_URL: where notifications are POSTed (http or https). */
   url: string;

@@ -42,7 +42,6 @@ import { reportCsv } from './report-csv';
 import { latestKey, latestPointer } from './report-store';
 import { ensureMemberEventRoute, type EventRouteOutcome } from '../platform/event-route';
 import { loadTamperConfig } from '../platform/tamper-config';
-import { TAMPER_EVENT_NAMES } from './tamper';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
@@ -212,7 +211,6 @@ export async function remediateAccounts(
         managementCredentials: deps.credentials,
         memberCredentials: credentials,
         eventTypes: tamperTypes,
-        eventNames: [...TAMPER_EVENT_NAMES],
         selfAccountId: self,
         memberVerified: config.accounts.kind === 'list' ? config.accounts.ids.includes(accountId) : (opts.members?.has(accountId) ?? false),
         env,

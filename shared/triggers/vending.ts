@@ -29,7 +29,6 @@ import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
 import { validateSpecs } from '../core/schema';
 import { ensureMemberEventRoute, type EventRouteOutcome } from '../platform/event-route';
 import { loadTamperConfig } from '../platform/tamper-config';
-import { TAMPER_EVENT_NAMES } from './tamper';
 import type { ClientOptions } from '../cloud/options';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
@@ -234,7 +233,6 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
       managementCredentials: deps.credentials,
       memberCredentials: credentials,
       eventTypes: safeTamperTypes(env),
-      eventNames: [...TAMPER_EVENT_NAMES],
       // assertVendable asked the directory (rd) or the account is listed; under "*" the route asks.
       memberVerified: config.vendingAccounts.kind !== 'any',
       env,
