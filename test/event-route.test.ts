@@ -120,6 +120,16 @@ describe('vending makes the route, and a member tamper is restored through both 
     expect(ruleOf(A)!.targets[0]!.Endpoint).toBe(`acs:eventbridge:${FN_REGION}:${FN_MGMT}:eventbus/default`);
   });
 
+  it('a malformed TRAIL_TAMPER_EVENT_TYPES in vending: the route takes the default types, and a warning names the variable', async () => {
+    const lines: string[] = [];
+    const capture = createLogger({}, { write: (l) => lines.push(l) });
+    const [result] = (await invokeVending(emu, capture, A, undefined, 'v1', { ...ROUTE_ENV, TRAIL_TAMPER_EVENT_TYPES: 'not a type' })) as VendingResult[];
+    expect(result!.eventRoute).toMatchObject({ status: 'fixed' });
+    expect(JSON.parse(ruleOf(A)!.filterPattern)).toEqual(tamperEventPattern(DEFAULT_TAMPER_TYPES));
+    const warning = lines.map((l) => JSON.parse(l) as { level: string; msg: string; error?: { Message: string } }).find((l) => l.msg.startsWith('tamper settings refused'));
+    expect(warning).toMatchObject({ level: 'warn', error: { Message: expect.stringContaining('TRAIL_TAMPER_EVENT_TYPES') } });
+  });
+
   it('vending again writes nothing (idempotent)', async () => {
     await invokeVending(emu, logger, A, undefined, 'v1', ROUTE_ENV);
     const from = emu.world.calls.length;

@@ -232,7 +232,7 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
       region: config.region,
       managementCredentials: deps.credentials,
       memberCredentials: credentials,
-      eventTypes: safeTamperTypes(env),
+      eventTypes: safeTamperTypes(env, log),
       // assertVendable asked the directory (rd) or the account is listed; under "*" the route asks.
       memberVerified: config.vendingAccounts.kind !== 'any',
       env,
@@ -250,11 +250,13 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
 }
 
 /** The tamper trigger's event types (TRAIL_TAMPER_EVENT_TYPES), the defaults when that variable is malformed here. */
-function safeTamperTypes(env: NodeJS.ProcessEnv): string[] {
+function safeTamperTypes(env: NodeJS.ProcessEnv, log: Logger): string[] {
   try {
     return loadTamperConfig(env).eventTypes;
-  } catch {
-    return loadTamperConfig({}).eventTypes;
+  } catch (e) {
+    const fallback = loadTamperConfig({}).eventTypes;
+    log.warn('tamper settings refused; the event route uses the default event types', { error: errorSummary(e), eventTypes: fallback });
+    return fallback;
   }
 }
 
