@@ -20,12 +20,9 @@
  *   values, so an update does not blank them.
  * - Booleans go out as "true"/"false"; responses are normalised to real booleans and numbers.
  */
-import type OpenApi from '@alicloud/openapi-core';
 import { DESTINATION_FIELDS, type EventRW, type TrailLoggingStatus, type TrailRecord, type TrailSpec, type TrailStatus } from '../core/spec';
-import { sdkConfig } from './sdk-config';
-import { loadOpenApi, once } from './sdks';
 import type { ClientOptions } from './options';
-import { fromSdkError } from './sdk-error';
+import { rpcApi } from './rpc';
 import type { ActionTrailApi, DataEventSelectorPut, TrailWriteResult } from './types';
 
 export const ACTIONTRAIL_VERSION = '2020-07-06';
@@ -34,7 +31,6 @@ export const DEFAULT_EVENT_RW: EventRW = 'Write';
 /** What UpdateTrail sends when a spec leaves TrailRegion unset (the API's default for CreateTrail). */
 export const DEFAULT_TRAIL_REGION = 'All';
 
-type Runtime = Parameters<OpenApi['callApi']>[2];
 type Query = Record<string, string>;
 type Body = Record<string, unknown>;
 
@@ -140,33 +136,7 @@ export function updateTrailQuery(spec: Omit<TrailSpec, 'IsOrganizationTrail'>): 
 }
 
 export function createActionTrailClient(opts: ClientOptions): ActionTrailApi {
-  // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = once(async () => {
-    const { default: OpenApi } = await loadOpenApi();
-    return new OpenApi(await sdkConfig('actiontrail', opts));
-  });
-
-  async function call(action: string, query: Query, method: 'GET' | 'POST' = 'POST'): Promise<Body> {
-    const { $OpenApiUtil, OpenApiUtil } = await loadOpenApi();
-    const params = new $OpenApiUtil.Params({
-      action,
-      version: ACTIONTRAIL_VERSION,
-      protocol: 'HTTPS',
-      pathname: '/',
-      method,
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) });
-    try {
-      const res = await (await sdk()).callApi(params, request, {} as Runtime);
-      return (res?.body ?? {}) as Body;
-    } catch (e) {
-      throw fromSdkError(e);
-    }
-  }
+  const call = rpcApi('actiontrail', ACTIONTRAIL_VERSION, opts) as (action: string, query: Query, method?: 'GET' | 'POST') => Promise<Body>;
 
   const writeResult = (b: Body): TrailWriteResult => ({ ...toTrailRecord(b), RequestId: String(b['RequestId'] ?? '') });
 

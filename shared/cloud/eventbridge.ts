@@ -18,16 +18,12 @@
  * (Data.CheckPass, Data.StsRoleName) and CreateServiceLinkedRoleForProductRequest; Terraform's
  * alicloud_event_bridge_service_linked_role makes the role the same way.
  */
-import type OpenApi from '@alicloud/openapi-core';
 import { ProvisionError } from '../core/errors';
-import { sdkConfig } from './sdk-config';
-import { loadOpenApi, once } from './sdks';
 import type { ClientOptions } from './options';
-import { fromSdkError } from './sdk-error';
+import { rpcApi } from './rpc';
 
 export const EVENTBRIDGE_VERSION = '2020-04-01';
 
-type Runtime = Parameters<OpenApi['callApi']>[2];
 type Body = Record<string, unknown>;
 
 /** One ParamList entry of a target (CreateRuleRequestEventTargetsParamList). */
@@ -98,32 +94,9 @@ export function toEventTarget(t: Body): EventTarget {
 }
 
 export function createEventBridgeClient(opts: ClientOptions): EventBridgeApi {
-  // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = once(async () => {
-    const { default: OpenApi } = await loadOpenApi();
-    return new OpenApi(await sdkConfig('eventbridge', opts));
-  });
-
+  const rpc = rpcApi('eventbridge', EVENTBRIDGE_VERSION, opts);
   async function call(action: string, query: Record<string, string>): Promise<Body> {
-    const { $OpenApiUtil, OpenApiUtil } = await loadOpenApi();
-    const params = new $OpenApiUtil.Params({
-      action,
-      version: EVENTBRIDGE_VERSION,
-      protocol: 'HTTPS',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    const request = new $OpenApiUtil.OpenApiRequest({ query: OpenApiUtil.query(query) });
-    let body: Body;
-    try {
-      body = ((await (await sdk()).callApi(params, request, {} as Runtime))?.body ?? {}) as Body;
-    } catch (e) {
-      throw fromSdkError(e);
-    }
+    const body = await rpc(action, query);
     const code = str(body['Code']);
     if (body['Success'] === false || (code !== undefined && code !== 'Success' && code !== '200')) {
       const failed = code ?? 'InternalError';

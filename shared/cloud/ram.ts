@@ -7,15 +7,11 @@
  * principals of its trust policy (Statement[].Principal.Service, a string or a list) so callers
  * can check that a write role trusts actiontrail.aliyuncs.com.
  */
-import type OpenApi from '@alicloud/openapi-core';
-import { sdkConfig } from './sdk-config';
-import { loadOpenApi, once } from './sdks';
 import type { ClientOptions } from './options';
-import { fromSdkError } from './sdk-error';
+import { rpcApi } from './rpc';
 import type { RamApi } from './types';
 
 /** callApi only reads fields of its runtime argument, so an empty object means the defaults. */
-type Runtime = Parameters<OpenApi['callApi']>[2];
 
 interface TrustStatement {
   Effect?: string;
@@ -45,32 +41,13 @@ export function trustedServicesOf(policyDocument: string | undefined): string[] 
 }
 
 export function createRamClient(opts: ClientOptions): RamApi {
-  // Built on first use: a cold start that never calls this API pays nothing for it.
-  const sdk = once(async () => {
-    const { default: OpenApi } = await loadOpenApi();
-    return new OpenApi(await sdkConfig('ram', opts));
-  });
-
+  const rpc = rpcApi('ram', '2015-05-01', opts);
   async function call(action: string, query: Record<string, string>): Promise<{ Role?: { Arn?: string; AssumeRolePolicyDocument?: string } } | undefined> {
-    const { $OpenApiUtil } = await loadOpenApi();
-    const params = new $OpenApiUtil.Params({
-      action,
-      version: '2015-05-01',
-      protocol: 'HTTPS',
-      pathname: '/',
-      method: 'POST',
-      authType: 'AK',
-      style: 'RPC',
-      reqBodyType: 'formData',
-      bodyType: 'json',
-    });
-    const request = new $OpenApiUtil.OpenApiRequest({ query });
     try {
-      return (await (await sdk()).callApi(params, request, {} as Runtime)).body as { Role?: { Arn?: string; AssumeRolePolicyDocument?: string } } | undefined;
+      return (await rpc(action, query)) as { Role?: { Arn?: string; AssumeRolePolicyDocument?: string } };
     } catch (e) {
-      const err = fromSdkError(e);
-      if (err.code === 'EntityNotExist.Role') return undefined;
-      throw err;
+      if ((e as { code?: string }).code === 'EntityNotExist.Role') return undefined;
+      throw e;
     }
   }
 
