@@ -9,20 +9,14 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import RPCClient from '@alicloud/pop-core';
 import type { Emulator } from '../emulator/server';
-import { fcTriggerRule, waitForEventDeliveries } from '../emulator/services/eventbridge';
 import { createWebhookReceiver, type WebhookReceiver } from '../emulator/webhook';
-import { createHandler, type TamperInvocationResult } from '../functions/tamper';
 import { toTamperEvent } from '../functions/tamper/event';
 import { ensureTrail } from '../shared/core/provisioner';
 import { DEFAULT_POLICY } from '../shared/core/guardrails';
-import { silentLogger } from '../shared/platform/log';
-import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../shared/platform/tamper-config';
-import { type TamperOutcome } from '../shared/triggers/tamper';
+import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
 import type { DataEventSelector, TrailSpec } from '../shared/core/spec';
-import { ensureMemberEventRoute, loadEventRouteConfig } from '../shared/platform/event-route';
-import { assumeRoleCredentials, memberRoleArn } from '../shared/platform/accounts';
-import { staticCredentials } from '../shared/cloud/credentials';
-import { MEMBER_A, MGMT, REGION, baseSeed, cloudFor, emuEnv, keyFor, startWorld } from './helpers/world';
+import { MEMBER_A, MGMT, REGION, cloudFor, keyFor, startWorld } from './helpers/world';
+import { routeMember as routeMemberOverTheWire, tamperOutcomes, tamperSeed, wireTamper } from './helpers/tamper-world';
 
 const SELECTORS: DataEventSelector[] = [{ ServiceName: 'Oss', ReadWriteType: 'All', EventName: { Equals: ['GetObject', 'PutObject', 'DeleteObject'] } }];
 const BASELINE: TrailSpec[] = [
@@ -30,70 +24,16 @@ const BASELINE: TrailSpec[] = [
   // Protected (a baseline trail) but silent on selectors: its selectors are left alone.
   { Name: 'plain-trail', OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'plain-prefix', EventRW: 'All' },
 ];
-const FN_ROLE = 'trail-tamper-fn';
-const RECEIVER = 'trail-event-route';
 const WEAK = JSON.stringify([{ ServiceName: 'Oss', ReadWriteType: 'Read' }]);
 
 let emu: Emulator;
 let hook: WebhookReceiver;
 
-function seed() {
-  const s = baseSeed();
-  const mgmt = s.accounts.find((a) => a.id === MGMT)!;
-  mgmt.buckets = [{ name: `audit-${MGMT}`, region: REGION, writers: [MEMBER_A] }];
-  mgmt.roles = [
-    ...(mgmt.roles ?? []),
-    { name: FN_ROLE, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
-    // The receiver role of the member event route (policies/trust-event-route.json).
-    { name: RECEIVER, trustedServices: [], trustedAccounts: [], grants: [], policies: ['AliyunEventBridgePutEventsPolicy'] },
-  ];
-  return s;
-}
-
-/** The member's event route, made by our code over the wire (as vending and the sweep make it). */
-async function routeMember(account: string) {
-  const env = { ...emuEnv(emu), TRAIL_EVENT_ROUTE_ROLE: RECEIVER, TRAIL_EVENT_ROUTE_ACCOUNT: MGMT };
-  const base = staticCredentials(keyFor(MGMT));
-  const out = await ensureMemberEventRoute(account, {
-    route: loadEventRouteConfig(env),
-    region: REGION,
-    managementCredentials: base,
-    memberCredentials: assumeRoleCredentials({ region: REGION, credentials: base, env }, memberRoleArn(account), { sessionName: 'trail-vending' }),
-    eventTypes: DEFAULT_TAMPER_TYPES,
-    env,
-  });
-  expect(out.status).toBe('fixed');
-}
-
-/** The tamper function (with its role) and the deployed rule's event names (s.yaml), routing every account's events to it. */
-function wire(env: NodeJS.ProcessEnv = {}) {
-  const handler = createHandler({
-    env: { ...emuEnv(emu), TRAIL_REGION: REGION, TRAIL_BASELINE: JSON.stringify(BASELINE), TRAIL_WEBHOOK_URL: hook.url, ...env },
-    logger: silentLogger,
-  });
-  emu.registerFunction(MGMT, REGION, 'tamper', (event, ctx) => handler(event, ctx));
-  emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/${FN_ROLE}`;
-  // The rule the tamper trigger deploys on the management account's default bus (s.yaml's pattern).
-  const rules = emu.world.eventRules;
-  const pattern = tamperEventPattern(DEFAULT_TAMPER_TYPES);
-  rules.splice(0, rules.length, ...rules.filter((r) => r.accountId !== MGMT), fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: pattern }));
-}
-
-/** Waits until every delivery (and the events of the restores) has finished; the outcomes from `from` on. */
-async function outcomes(from: number): Promise<TamperOutcome[]> {
-  let n = -1;
-  while (n !== emu.world.eventDeliveries.length) {
-    n = emu.world.eventDeliveries.length;
-    await waitForEventDeliveries(emu.world);
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  const failed = emu.world.eventDeliveries.slice(from).filter((d) => d.status === 'Failed');
-  expect(failed.map((d) => d.error)).toEqual([]);
-  return emu.world.eventDeliveries
-    .slice(from)
-    .filter((d) => d.functionName)
-    .flatMap((d) => (d.result as TamperInvocationResult).outcomes);
-}
+const seed = tamperSeed;
+const routeMember = (account: string) => routeMemberOverTheWire(emu, account);
+/** The tamper function behind the rule its trigger deploys (test/helpers/tamper-world.ts). */
+const wire = (env: NodeJS.ProcessEnv = {}) => wireTamper(emu, BASELINE, hook.url, env);
+const outcomes = (from: number) => tamperOutcomes(emu, from);
 
 /** An independent client: @alicloud/pop-core with the account's own AccessKey (not the product's client). */
 function popFor(account: string): RPCClient {

@@ -7,86 +7,27 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/server';
-import { fcTriggerRule, waitForEventDeliveries } from '../emulator/services/eventbridge';
 import { createWebhookReceiver, type WebhookReceiver } from '../emulator/webhook';
-import { createHandler, type TamperInvocationResult } from '../functions/tamper';
+import { createHandler } from '../functions/tamper';
 import { toTamperEvent } from '../functions/tamper/event';
 import { ensureTrail } from '../shared/core/provisioner';
 import { DEFAULT_POLICY } from '../shared/core/guardrails';
 import { silentLogger } from '../shared/platform/log';
-import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../shared/platform/tamper-config';
-import { ownCause, type TamperOutcome } from '../shared/triggers/tamper';
-import { ensureMemberEventRoute, loadEventRouteConfig } from '../shared/platform/event-route';
-import { assumeRoleCredentials, memberRoleArn } from '../shared/platform/accounts';
-import { staticCredentials as staticCreds } from '../shared/cloud/credentials';
-import { MEMBER_A, MGMT, REGION, baseSeed, cloudFor, emuEnv, keyFor, startWorld } from './helpers/world';
+import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
+import { ownCause } from '../shared/triggers/tamper';
+import { MEMBER_A, MGMT, REGION, cloudFor, emuEnv, startWorld } from './helpers/world';
+import { routeMember as routeMemberOverTheWire, tamperOutcomes, tamperSeed, wireTamper } from './helpers/tamper-world';
 
 const BASELINE = [{ Name: 'baseline-trail', OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'baseline-prefix', EventRW: 'All' as const }];
-const FN_ROLE = 'trail-tamper-fn';
-const RECEIVER = 'trail-event-route';
-/** The tamper trigger's pattern, as s.yaml deploys it. */
-const TRIGGER_PATTERN = tamperEventPattern(DEFAULT_TAMPER_TYPES);
 
 let emu: Emulator;
 let hook: WebhookReceiver;
 
-function seed() {
-  const s = baseSeed();
-  const mgmt = s.accounts.find((a) => a.id === MGMT)!;
-  mgmt.buckets = [{ name: `audit-${MGMT}`, region: REGION, writers: [MEMBER_A] }];
-  mgmt.roles = [
-    ...(mgmt.roles ?? []),
-    { name: FN_ROLE, trustedServices: ['fc.aliyuncs.com'], trustedAccounts: [], grants: ['*'] },
-    // The receiver role of the member event route (policies/trust-event-route.json, AliyunEventBridgePutEventsPolicy).
-    { name: RECEIVER, trustedServices: [], trustedAccounts: [], grants: [], policies: ['AliyunEventBridgePutEventsPolicy'] },
-  ];
-  return s;
-}
-
-/** The member's route, made by our code over the wire (what vending and the sweep call). */
-async function routeMember(account: string) {
-  const env = { ...emuEnv(emu), TRAIL_EVENT_ROUTE_ROLE: RECEIVER, TRAIL_EVENT_ROUTE_ACCOUNT: MGMT };
-  const base = staticCreds(keyFor(MGMT));
-  const out = await ensureMemberEventRoute(account, {
-    route: loadEventRouteConfig(env),
-    region: REGION,
-    managementCredentials: base,
-    memberCredentials: assumeRoleCredentials({ region: REGION, credentials: base, env }, memberRoleArn(account), { sessionName: 'trail-vending' }),
-    eventTypes: DEFAULT_TAMPER_TYPES,
-    env,
-  });
-  expect(out.status).toBe('fixed');
-}
-
-/** Registers the tamper function (with its role) and the rule that routes every account's ActionTrail events to it. */
-function wire(env: NodeJS.ProcessEnv = {}) {
-  const handler = createHandler({
-    env: { ...emuEnv(emu), TRAIL_REGION: REGION, TRAIL_BASELINE: JSON.stringify(BASELINE), TRAIL_WEBHOOK_URL: hook.url, ...env },
-    logger: silentLogger,
-  });
-  emu.registerFunction(MGMT, REGION, 'tamper', (event, ctx) => handler(event, ctx));
-  emu.world.functions.find((f) => f.name === 'tamper')!.roleArn = `acs:ram::${MGMT}:role/${FN_ROLE}`;
-  // The rule the tamper trigger deploys on the management account's default bus (s.yaml's pattern).
-  const rules = emu.world.eventRules;
-  rules.splice(0, rules.length, ...rules.filter((r) => r.accountId !== MGMT), fcTriggerRule({ accountId: MGMT, region: REGION, functionName: 'tamper', filterPattern: TRIGGER_PATTERN }));
-}
-
-/** Waits for every delivery and returns the tamper outcomes of deliveries from `from` on. */
-async function outcomes(from: number): Promise<TamperOutcome[]> {
-  // Restores emit events of their own, delivered in turn: wait until quiet.
-  let n = -1;
-  while (n !== emu.world.eventDeliveries.length) {
-    n = emu.world.eventDeliveries.length;
-    await waitForEventDeliveries(emu.world);
-    await new Promise((r) => setTimeout(r, 30));
-  }
-  const failed = emu.world.eventDeliveries.slice(from).filter((d) => d.status === 'Failed');
-  expect(failed.map((d) => d.error)).toEqual([]);
-  return emu.world.eventDeliveries
-    .slice(from)
-    .filter((d) => d.functionName)
-    .flatMap((d) => (d.result as TamperInvocationResult).outcomes);
-}
+const seed = tamperSeed;
+const routeMember = (account: string) => routeMemberOverTheWire(emu, account);
+/** The tamper function behind the rule its trigger deploys (test/helpers/tamper-world.ts). */
+const wire = (env: NodeJS.ProcessEnv = {}) => wireTamper(emu, BASELINE, hook.url, env);
+const outcomes = (from: number) => tamperOutcomes(emu, from);
 
 function trailOf(account: string) {
   return emu.world.accounts.get(account)!.trails.find((t) => t.Name === 'baseline-trail');

@@ -33,7 +33,7 @@ function cjsExports<T>(ns: T): T {
   return d !== null && typeof d === 'object' && (d as { __esModule?: unknown }).__esModule === true ? (d as T) : ns;
 }
 
-/** ACS3 signing and callApi (ActionTrail, MaxCompute, RAM) and every generated SDK's Config. */
+/** ACS3 signing and callApi (ActionTrail, EventBridge, MaxCompute, RAM: shared/cloud/rpc.ts) and every generated SDK's Config. */
 export const loadOpenApi = once(() => import('@alicloud/openapi-core').then(cjsExports));
 export const loadCredentials = once(() => import('@alicloud/credentials').then(cjsExports));
 /** The few ali-oss calls shared/cloud/oss.ts makes (ali-oss ships no type declarations). */
