@@ -109,6 +109,24 @@ describe('fan-out batches are checked against the run manifest', () => {
     for (const id of ALL) expect(baselineOf(id)?.Status).toBe('Enable');
   });
 
+  it('accounts a manual fan-out run names outside TRAIL_ACCOUNTS are in no batch, and named AccountNotAllowed in the dispatch report and the summary: no call into them', async () => {
+    resetTrails();
+    const OUTSIDER = '9999999999999999';
+    const handler = createHandler({ env, logger });
+    emu.registerFunction(MGMT, REGION, WORKER, (event, ctx) => handler(event, ctx));
+    const from = emu.world.calls.length;
+    const report = (await handler(Buffer.from(JSON.stringify({ accounts: [OUTSIDER, ...ALL] })), context())) as Report;
+    await waitForAsyncInvocations(emu.world, 30_000);
+    expect(report.mode).toBe('fanout');
+    expect(report.batches?.flatMap((b) => b.accountIds)).not.toContain(OUTSIDER);
+    expect(report.failed).toEqual([expect.objectContaining({ accountId: OUTSIDER, region: REGION, Code: 'AccountNotAllowed', retryable: false })]);
+    const summary = readJson<Report>(emu, MGMT, REPORTS, `runs/${report.runId}/summary.json`);
+    expect(summary).toMatchObject({ mode: 'summary', fixed: ALL.length });
+    expect(summary!.failed).toEqual([expect.objectContaining({ accountId: OUTSIDER, Code: 'AccountNotAllowed' })]);
+    const calls = emu.world.calls.slice(from);
+    expect(calls.filter((c) => c.accountId === OUTSIDER || String(c.request?.params['RoleArn'] ?? '').includes(OUTSIDER))).toEqual([]);
+  });
+
   it.each([
     ['a run with no manifest', { runId: 'forged-run', batchIndex: 0, batchCount: 1 }],
     ['accounts other than the ones dispatched', { batchIndex: 0, batchCount: 1, accounts: [MEMBERS[2]] }],

@@ -229,7 +229,7 @@ export async function remediateAccounts(
     s.ok ? s.value : regions.map((region) => ({ accountId: accounts[i]!, region, error: errorSummary(s.error), retryable: isRetryableFailure(s.error), trails: [] })),
   );
   for (const accountId of opts.refused ?? []) {
-    const error = { Code: 'AccountNotAllowed', Message: `Account ${accountId} is not covered by TRAIL_ACCOUNTS (${config.accounts.kind === 'rd' ? 'members of the Resource Directory' : 'the configured list'}): not checked, nothing written.` };
+    const error = notCovered(accountId, config);
     details.push(...regions.map((region) => ({ accountId, region, error, retryable: false, trails: [] })));
   }
   const report = buildReport(
@@ -239,6 +239,11 @@ export async function remediateAccounts(
   if (routes.length > 0) report.eventRoutes = routes.sort((a, b) => a.accountId.localeCompare(b.accountId));
   log.info('remediation finished', { counts: report.counts, fixed: report.fixed, failed: report.failed.length, ...(routes.length > 0 ? { eventRoutes: routeCounts(routes) } : {}) });
   return report;
+}
+
+/** The refusal of an account a run names that TRAIL_ACCOUNTS does not cover. */
+function notCovered(accountId: string, config: RemediationDeps['config']): { Code: string; Message: string } {
+  return { Code: 'AccountNotAllowed', Message: `Account ${accountId} is not covered by TRAIL_ACCOUNTS (${config.accounts.kind === 'rd' ? 'members of the Resource Directory' : 'the configured list'}): not checked, nothing written.` };
 }
 
 function routeCounts(routes: readonly EventRouteOutcome[]): Record<string, number> {
@@ -292,7 +297,7 @@ export async function runRemediation(run: RunOptions, deps: RemediationDeps): Pr
     warnings.push(`${accounts.length} accounts exceed TRAIL_FANOUT_THRESHOLD (${config.fanoutThreshold}), but fan-out needs TRAIL_REPORT_OSS (the run's batch manifest): ran inline instead; accounts not reached before the deadline are reported DeadlineExceeded.`);
     log.warn('fan-out needs TRAIL_REPORT_OSS; running inline', { accounts: accounts.length });
   }
-  if (accounts.length > config.fanoutThreshold && store) return dispatchBatches(store, accounts, regions, specs, deps, { runId, dryRun });
+  if (accounts.length > config.fanoutThreshold && store) return dispatchBatches(store, accounts, regions, specs, deps, { runId, dryRun, refused });
   const report = await remediateAccounts(accounts, regions, specs, deps, { runId, dryRun, mode: 'inline', members, refused });
   if (warnings.length > 0) report.warnings = warnings;
   if (store && (await store.save(runId, 'report.json', report))) await store.saveReadable(runId, report);
@@ -359,7 +364,14 @@ function reportStore(deps: RemediationDeps) {
 /** The accounts of one async batch at most: FC 3.0 takes async payloads of a few hundred KiB at most, and a batch must end within one function timeout. */
 export const MAX_BATCH_ACCOUNTS = 1_000;
 
-async function dispatchBatches(store: ReportStore, accounts: string[], regions: string[], specs: TrailSpec[], deps: RemediationDeps, opts: { runId: string; dryRun: boolean }): Promise<Report> {
+async function dispatchBatches(
+  store: ReportStore,
+  accounts: string[],
+  regions: string[],
+  specs: TrailSpec[],
+  deps: RemediationDeps,
+  opts: { runId: string; dryRun: boolean; refused?: readonly string[] },
+): Promise<Report> {
   const { config } = deps;
   const startedAt = new Date().toISOString();
   const worker = config.workerFunction ?? deps.functionName;
@@ -369,6 +381,8 @@ async function dispatchBatches(store: ReportStore, accounts: string[], regions: 
   const log = (deps.logger ?? silentLogger).child({ runId: opts.runId, mode: 'fanout' });
   const report = buildReport({ runId: opts.runId, mode: 'fanout', dryRun: opts.dryRun, startedAt, regions, specs: specs.map((s) => s.Name), accounts: accounts.length }, []);
   report.batches = groups.map((ids, index) => ({ index, accounts: ids.length, accountIds: ids, status: 'pending', ok: false }));
+  // Accounts the run named that TRAIL_ACCOUNTS does not cover: in no batch, named in the dispatch report and the summary.
+  for (const accountId of opts.refused ?? []) for (const region of regions) report.failed.push({ accountId, region, name: '', ...notCovered(accountId, config), retryable: false });
   // The manifest first: a batch may start (and check itself against it) before the dispatch ends.
   if (!(await store.save(opts.runId, 'dispatch.json', report))) {
     throw new ProvisionError({ code: 'InternalError', status: 503, retryable: true, message: 'The run manifest (dispatch.json) could not be written to TRAIL_REPORT_OSS; no batch was sent.' });
@@ -467,7 +481,8 @@ async function summarise(store: ReportStore, runId: string, deps: RemediationDep
     const summary = reports.length > 0 ? mergeReports(reports) : { ...manifest, mode: 'summary' as const, details: [] };
     summary.batches = batches;
     const lost = batches.filter((b) => b.status === 'failed');
-    summary.failed = [...summary.failed.filter((f) => !/^batch-\d+$/.test(f.name ?? '')), ...lost.map((b) => undispatched(b, deps.config.region))];
+    const refused = manifest.failed.filter((f) => f.Code === 'AccountNotAllowed');
+    summary.failed = [...summary.failed.filter((f) => !/^batch-\d+$/.test(f.name ?? '')), ...refused, ...lost.map((b) => undispatched(b, deps.config.region))];
     log.info('run summary', { counts: summary.counts, fixed: summary.fixed, failed: summary.failed.length, undispatched: lost.length, text: formatReport(summary) });
     if (await store.save(runId, 'summary.json', summary)) await store.saveReadable(runId, summary);
   } catch (e) {
