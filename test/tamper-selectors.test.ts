@@ -12,11 +12,10 @@ import type { Emulator } from '../emulator/server';
 import { createWebhookReceiver, type WebhookReceiver } from '../emulator/webhook';
 import { toTamperEvent } from '../functions/tamper/event';
 import { ensureTrail } from '../shared/core/provisioner';
-import { DEFAULT_POLICY } from '../shared/core/guardrails';
 import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
 import type { DataEventSelector, TrailSpec } from '../shared/core/spec';
 import { MEMBER_A, MGMT, REGION, cloudFor, keyFor, startWorld } from './helpers/world';
-import { routeMember as routeMemberOverTheWire, tamperOutcomes, tamperSeed, wireTamper } from './helpers/tamper-world';
+import { baselineInPlace, tamperOutcomes, tamperSeed, wireTamper } from './helpers/tamper-world';
 
 const SELECTORS: DataEventSelector[] = [{ ServiceName: 'Oss', ReadWriteType: 'All', EventName: { Equals: ['GetObject', 'PutObject', 'DeleteObject'] } }];
 const BASELINE: TrailSpec[] = [
@@ -30,7 +29,6 @@ let emu: Emulator;
 let hook: WebhookReceiver;
 
 const seed = tamperSeed;
-const routeMember = (account: string) => routeMemberOverTheWire(emu, account);
 /** The tamper function behind the rule its trigger deploys (test/helpers/tamper-world.ts). */
 const wire = (env: NodeJS.ProcessEnv = {}) => wireTamper(emu, BASELINE, hook.url, env);
 const outcomes = (from: number) => tamperOutcomes(emu, from);
@@ -56,9 +54,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   emu = await startWorld(seed());
-  const guard = { policy: DEFAULT_POLICY, baseline: BASELINE, caller: { kind: 'cli' as const, name: 'test-setup' } };
-  for (const acct of [MGMT, MEMBER_A]) for (const spec of BASELINE) await ensureTrail(spec, cloudFor(emu, acct), { guard });
-  await routeMember(MEMBER_A);
+  await baselineInPlace(emu, BASELINE);
   hook.deliveries.splice(0);
 });
 afterEach(async () => {

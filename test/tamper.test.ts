@@ -16,7 +16,7 @@ import { silentLogger } from '../shared/platform/log';
 import { DEFAULT_TAMPER_TYPES } from '../shared/platform/tamper-config';
 import { ownCause } from '../shared/triggers/tamper';
 import { MEMBER_A, MGMT, REGION, cloudFor, emuEnv, startWorld } from './helpers/world';
-import { routeMember as routeMemberOverTheWire, tamperOutcomes, tamperSeed, wireTamper } from './helpers/tamper-world';
+import { baselineInPlace, tamperOutcomes, tamperSeed, wireTamper } from './helpers/tamper-world';
 
 const BASELINE = [{ Name: 'baseline-trail', OssBucketName: `audit-${MGMT}`, OssKeyPrefix: 'baseline-prefix', EventRW: 'All' as const }];
 
@@ -24,7 +24,6 @@ let emu: Emulator;
 let hook: WebhookReceiver;
 
 const seed = tamperSeed;
-const routeMember = (account: string) => routeMemberOverTheWire(emu, account);
 /** The tamper function behind the rule its trigger deploys (test/helpers/tamper-world.ts). */
 const wire = (env: NodeJS.ProcessEnv = {}) => wireTamper(emu, BASELINE, hook.url, env);
 const outcomes = (from: number) => tamperOutcomes(emu, from);
@@ -42,11 +41,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   emu = await startWorld(seed());
-  // The baseline in place (before the rule exists, so setting up is not tampering).
-  // (as the baseline's own spec: the guardrails let it deliver to the central bucket of another account)
-  const guard = { policy: DEFAULT_POLICY, baseline: BASELINE, caller: { kind: 'cli' as const, name: 'test-setup' } };
-  for (const acct of [MGMT, MEMBER_A]) await ensureTrail(BASELINE[0], cloudFor(emu, acct), { guard });
-  await routeMember(MEMBER_A);
+  await baselineInPlace(emu, BASELINE);
   hook.deliveries.splice(0);
 });
 afterEach(async () => {

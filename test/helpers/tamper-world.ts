@@ -16,7 +16,9 @@ import { silentLogger } from '../../shared/platform/log';
 import { DEFAULT_TAMPER_TYPES, tamperEventPattern } from '../../shared/platform/tamper-config';
 import type { TamperOutcome } from '../../shared/triggers/tamper';
 import type { TrailSpec } from '../../shared/core/spec';
-import { MEMBER_A, MGMT, REGION, baseSeed, emuEnv, keyFor } from './world';
+import { MEMBER_A, MGMT, REGION, baseSeed, cloudFor, emuEnv, keyFor } from './world';
+import { DEFAULT_POLICY } from '../../shared/core/guardrails';
+import { ensureTrail } from '../../shared/core/provisioner';
 
 export const FN_ROLE = 'trail-tamper-fn';
 export const RECEIVER = 'trail-event-route';
@@ -75,4 +77,15 @@ export async function tamperOutcomes(emu: Emulator, from: number): Promise<Tampe
     .slice(from)
     .filter((d) => d.functionName)
     .flatMap((d) => (d.result as TamperInvocationResult).outcomes);
+}
+
+/**
+ * Before any rule exists (so setting up is not tampering): the baseline's trails in the management
+ * account and member A, made as the baseline's own specs (the guardrails let them deliver to the
+ * central bucket of another account), and member A's event route.
+ */
+export async function baselineInPlace(emu: Emulator, baseline: readonly TrailSpec[]): Promise<void> {
+  const guard = { policy: DEFAULT_POLICY, baseline: [...baseline], caller: { kind: 'cli' as const, name: 'test-setup' } };
+  for (const acct of [MGMT, MEMBER_A]) for (const spec of baseline) await ensureTrail(spec, cloudFor(emu, acct), { guard });
+  await routeMember(emu, MEMBER_A);
 }
