@@ -304,11 +304,8 @@ export async function ensureMemberEventRoute(accountId: string, deps: EventRoute
   const { call } = retrier(deps.deadline ? { deadline: deps.deadline } : {}, deps.logger);
   const out: EventRouteOutcome = { accountId, status: 'compliant', rule: route.rule, drift: [], done: [], planned: [] };
   const act = async (a: RouteAction, fn: () => Promise<unknown>) => {
-    if (deps.dryRun) {
-      out.planned.push(a);
-      return;
-    }
     out.planned.push(a);
+    if (deps.dryRun) return;
     await call(a === 'UpdateRole' ? 'ram:UpdateRole' : `eventbridge:${a}`, fn);
     out.done.push(a);
   };
