@@ -561,6 +561,7 @@
     $('csv').disabled = true;
     clear($('chart'));
     $('report-rows').hidden = true;
+    $('route-rows').hidden = true;
     $('report-meta').textContent = '';
     setStatus('Loading the latest report…');
     $('compliance-title').focus();
@@ -583,6 +584,23 @@
         );
       }
       $('report-rows').hidden = false;
+      // The member event routes the sweep checked (when TRAIL_EVENT_ROUTE_ROLE is set): one row per account.
+      const routes = r.eventRoutes || [];
+      const routeBody = clear($('route-rows').querySelector('tbody'));
+      for (const route of routes) {
+        const writes = (r.dryRun ? route.planned.map((a) => `would: ${a}`) : route.done).join(' → ');
+        const failure = route.error ? `${route.error.Code}: ${route.error.Message}` : '';
+        routeBody.append(
+          el(
+            'tr',
+            {},
+            [route.accountId, route.status, route.drift.join(', '), writes, failure].map((v, i) =>
+              el('td', { class: i === 1 ? (route.status === 'failed' ? 'bad' : 'ok') : i === 4 && v ? 'bad' : undefined, text: v || '' }),
+            ),
+          ),
+        );
+      }
+      $('route-rows').hidden = routes.length === 0;
       $('csv').disabled = false;
       showAlert(null);
       setStatus(`${(res.Rows || []).length} row(s).`);

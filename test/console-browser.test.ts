@@ -24,7 +24,7 @@ import { silentLogger } from '../shared/platform/log';
 import { createHandler as createSelfService } from '../functions/selfservice';
 import { createLocalHttpServer } from '../functions/selfservice/local';
 import { browserEnv, bundledLibraryDir, launchBrowser, missingLibraries } from './helpers/browser';
-import { FN_MEMBERS, FN_MGMT, FN_REGION, HTTP_TOKEN, fnKey, functionsEnv, functionsSeed, invokeRemediation } from './helpers/functions-world';
+import { EVENT_ROUTE_ROLE, FN_MEMBERS, FN_MGMT, FN_REGION, HTTP_TOKEN, fnKey, functionsEnv, functionsSeed, invokeRemediation } from './helpers/functions-world';
 
 const [MEMBER] = FN_MEMBERS as [string];
 const REPORT_BUCKET = `flows-audit-${FN_MGMT}`;
@@ -96,7 +96,8 @@ beforeAll(async () => {
   const reportEnv = { TRAIL_REPORT_OSS: `oss://${REPORT_BUCKET}/compliance` };
   await invokeRemediation(emu, silentLogger, reportEnv, 'seed-run');
   trailsIn(MEMBER).find((t) => t.Name === 'baseline-trail')!.Status = 'Disable';
-  await invokeRemediation(emu, silentLogger, reportEnv, 'second-run');
+  // The second run also makes the members' event routes (the report's eventRoutes).
+  await invokeRemediation(emu, silentLogger, { ...reportEnv, TRAIL_EVENT_ROUTE_ROLE: EVENT_ROUTE_ROLE, TRAIL_EVENT_ROUTE_ACCOUNT: FN_MGMT }, 'second-run');
 
   const env = functionsEnv(emu, { ...reportEnv, TRAIL_HTTP_ACCOUNTS: MEMBER });
   server = await createLocalHttpServer(createSelfService({ env, credentials: staticCredentials(fnKey(FN_MGMT)), logger: silentLogger }), 0, { accountId: FN_MGMT, region: FN_REGION });
@@ -332,6 +333,11 @@ describe('the console in headless Chromium', () => {
     expect(title).toMatch(/Compliant \d+, Missing 0, Not logging 1/);
     const rows = await page.$$eval('#report-rows tbody tr', (rs) => rs.map((r) => [...r.children].map((c) => (c as HTMLElement).innerText)));
     expect(rows).toContainEqual([MEMBER, FN_REGION, 'baseline-trail', 'not-logging', 'StartLogging', '', '', 'CIS 2.1']);
+    // The member event routes the run made, one row per member.
+    const routes = await page.$$eval('#route-rows:not([hidden]) tbody tr', (rs) => rs.map((r) => [...r.children].map((c) => (c as HTMLElement).innerText)));
+    expect(routes).toEqual(
+      [...FN_MEMBERS].sort().map((id) => [id, 'fixed', 'TrustPolicy, ServiceLinkedRole, Rule', 'UpdateRole → CreateServiceLinkedRoleForProduct → CreateRule', '']),
+    );
     await page.click('#csv');
     await waitText('#status', 'report.csv downloaded');
     let csv = '';
