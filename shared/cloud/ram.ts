@@ -11,8 +11,6 @@ import type { ClientOptions } from './options';
 import { rpcApi } from './rpc';
 import type { RamApi } from './types';
 
-/** callApi only reads fields of its runtime argument, so an empty object means the defaults. */
-
 interface TrustStatement {
   Effect?: string;
   Action?: string | string[];

@@ -3,7 +3,9 @@
  * destination checks, read from the environment like config.ts (kept apart so the two evolve
  * without touching each other).
  */
+import { errorSummary } from '../core/errors';
 import { invalidConfig } from './config';
+import type { Logger } from './log';
 
 /** ActionTrail's CloudEvent types on EventBridge (EventBridge "ActionTrail events" doc): API calls and console operations. */
 export const DEFAULT_TAMPER_TYPES = ['actiontrail:ActionTrail:ApiCall', 'actiontrail:ActionTrail:ConsoleOperation'];
@@ -107,4 +109,19 @@ export function cisChecksEnabled(env: NodeJS.ProcessEnv = process.env): boolean 
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw invalidConfig('TRAIL_CIS_CHECKS', 'must be true or false');
+}
+
+/**
+ * The event types the member event routes carry (TRAIL_TAMPER_EVENT_TYPES), for the functions that
+ * make routes (vending, remediation) and do not otherwise read the tamper settings: when those are
+ * refused, the defaults, with a warning naming the variable (the route step must not fail on them).
+ */
+export function routeEventTypes(env: NodeJS.ProcessEnv, log: Logger): string[] {
+  try {
+    return loadTamperConfig(env).eventTypes;
+  } catch (e) {
+    const fallback = loadTamperConfig({}).eventTypes;
+    log.warn('tamper settings refused; the event route uses the default event types', { error: errorSummary(e), eventTypes: fallback });
+    return fallback;
+  }
 }

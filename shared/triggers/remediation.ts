@@ -41,7 +41,7 @@ import { reportHtml } from './report-html';
 import { reportCsv } from './report-csv';
 import { latestKey, latestPointer } from './report-store';
 import { ensureMemberEventRoute, type EventRouteOutcome } from '../platform/event-route';
-import { loadTamperConfig } from '../platform/tamper-config';
+import { routeEventTypes } from '../platform/tamper-config';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
 
@@ -133,12 +133,7 @@ export async function remediateAccounts(
   const total = accounts.length;
 
   const env = deps.env ?? process.env;
-  let tamperTypes: string[];
-  try {
-    tamperTypes = loadTamperConfig(env).eventTypes;
-  } catch {
-    tamperTypes = loadTamperConfig({}).eventTypes;
-  }
+  const tamperTypes = routeEventTypes(env, log);
   const routes: EventRouteOutcome[] = [];
   const perAccount = await mapSettled(accounts, config.concurrency, async (accountId): Promise<AccountRegionResult[]> => {
     // One credentials provider per account, shared by its regions (one AssumeRole per account).

@@ -28,7 +28,7 @@ import { silentLogger, type Logger } from '../platform/log';
 import { ensureValidTrail, type EnsureResult } from '../core/provisioner';
 import { validateSpecs } from '../core/schema';
 import { ensureMemberEventRoute, type EventRouteOutcome } from '../platform/event-route';
-import { loadTamperConfig } from '../platform/tamper-config';
+import { routeEventTypes } from '../platform/tamper-config';
 import type { ClientOptions } from '../cloud/options';
 import type { CredentialsProvider } from '../cloud/types';
 import type { TrailSpec } from '../core/spec';
@@ -232,7 +232,7 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
       region: config.region,
       managementCredentials: deps.credentials,
       memberCredentials: credentials,
-      eventTypes: safeTamperTypes(env, log),
+      eventTypes: routeEventTypes(env, log),
       // assertVendable asked the directory (rd) or the account is listed; under "*" the route asks.
       memberVerified: config.vendingAccounts.kind !== 'any',
       env,
@@ -250,16 +250,6 @@ export async function vendAccount(req: VendingRequest, deps: VendingDeps): Promi
 }
 
 /** The tamper trigger's event types (TRAIL_TAMPER_EVENT_TYPES), the defaults when that variable is malformed here. */
-function safeTamperTypes(env: NodeJS.ProcessEnv, log: Logger): string[] {
-  try {
-    return loadTamperConfig(env).eventTypes;
-  } catch (e) {
-    const fallback = loadTamperConfig({}).eventTypes;
-    log.warn('tamper settings refused; the event route uses the default event types', { error: errorSummary(e), eventTypes: fallback });
-    return fallback;
-  }
-}
-
 /** Failures named in the message assertVended throws (all of them stay in the results and logs). */
 const MESSAGE_FAILURES = 20;
 
